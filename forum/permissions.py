@@ -1,0 +1,169 @@
+"""Who may see, post, edit and moderate: `can_*` answers, `ensure_*` raises.
+
+A thread a user may not know about is a 404 (Http404); one they know but may not
+act on is a PermissionDenied with a reason.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .markup import HideRule
+
+
+def is_staff(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def moderated_board_ids(user) -> frozenset[int]:
+    """Ids of the boards the user moderates, cached on the user for the request."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_moderated_board_ids", None)
+    if cached is None:
+        cached = frozenset(user.moderated_boards.values_list("id", flat=True))
+        user._moderated_board_ids = cached
+    return cached
+
+
+def can_moderate(user, board) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_staff or board.pk in moderated_board_ids(user)
+
+
+def can_see_thread(user, thread) -> bool:
+    return not thread.is_deleted or can_moderate(user, thread.board)
+
+
+def ensure_can_see_thread(user, thread) -> None:
+    if not can_see_thread(user, thread):
+        raise Http404(_("This thread does not exist or has been deleted."))
+
+
+def can_start_thread(user, board) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+def ensure_can_start_thread(user, board) -> None:
+    if not user.is_authenticated:
+        raise PermissionDenied(_("You need to log in before posting."))
+    if not user.is_active:
+        raise PermissionDenied(_("Your account is disabled."))
+
+
+def reply_refusal(user, thread) -> str | None:
+    """Why the user may not reply to the thread, or None if they may."""
+    if not user.is_authenticated:
+        return _("You need to log in before replying.")
+    if not user.is_active:
+        return _("Your account is disabled.")
+    if thread.is_deleted:
+        return _("This thread has been deleted.")
+    if thread.is_closed and not can_moderate(user, thread.board):
+        return _("This thread is closed; only moderators can reply.")
+    return None
+
+
+def can_reply(user, thread) -> bool:
+    return reply_refusal(user, thread) is None
+
+
+def ensure_can_reply(user, thread) -> None:
+    reason = reply_refusal(user, thread)
+    if reason:
+        raise PermissionDenied(reason)
+
+
+def can_edit_post(user, post) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if can_moderate(user, post.thread.board):
+        return True
+    return post.author_id == user.pk and not post.is_deleted and not post.thread.is_deleted
+
+
+def ensure_can_edit_post(user, post) -> None:
+    if not can_edit_post(user, post):
+        raise PermissionDenied(_("You may not edit this post."))
+
+
+def can_delete_post(user, post) -> bool:
+    return can_moderate(user, post.thread.board)
+
+
+def ensure_can_delete_post(user, post) -> None:
+    if not can_delete_post(user, post):
+        raise PermissionDenied(_("Only moderators may delete posts."))
+
+
+def ensure_can_moderate(user, board) -> None:
+    if not can_moderate(user, board):
+        raise PermissionDenied(_("Only moderators of this board may do that."))
+
+
+# --- hidden content -------------------------------------------------------------------
+
+class HiddenAccess:
+    """What one viewer may read of the hidden blocks on one thread page.
+
+    Built with one query (does the viewer have a live reply in the thread?) so the
+    page decides every floor without further queries.
+    """
+
+    def __init__(self, user, thread, *, has_replied: bool | None = None):
+        self.user = user
+        self.thread = thread
+        self.privileged = can_moderate(user, thread.board)
+        if has_replied is None:
+            has_replied = _has_live_reply(user, thread)
+        self.has_replied = has_replied
+        self.credits = _credits(user)
+
+    def sees_all(self, post) -> bool:
+        if not post.has_hidden:
+            return True
+        is_author = self.user.is_authenticated and post.author_id == self.user.pk
+        return bool(self.privileged or is_author)
+
+    def allows(self, post, rule: HideRule) -> bool:
+        if self.sees_all(post):
+            return True
+        if rule.days and timezone.now() >= post.created_at + timezone.timedelta(days=rule.days):
+            return True
+        if not self.user.is_authenticated:
+            return False
+        if rule.credits:
+            return self.credits >= rule.credits
+        return self.has_replied
+
+
+def _has_live_reply(user, thread) -> bool:
+    if not user.is_authenticated:
+        return False
+    from .models import Post
+
+    return Post.objects.filter(
+        thread=thread, author=user, is_deleted=False, floor__gt=1
+    ).exists()
+
+
+def _credits(user) -> int:
+    if not user.is_authenticated:
+        return 0
+    profile = getattr(user, "profile", None)
+    return getattr(profile, "credits", 0) or 0
+
+
+def can_see_hidden(user, post) -> bool:
+    """May the user read every hidden block of this post?"""
+    from .markup import MARKER_RE
+
+    access = HiddenAccess(user, post.thread)
+    return all(
+        access.allows(post, HideRule(credits=int(c), days=int(d)))
+        for c, d in MARKER_RE.findall(post.html_public)
+    )

@@ -1,0 +1,354 @@
+"""Every write to boards, threads and posts.
+
+Each function validates, writes in one transaction together with the counters it
+affects (F() updates, never read-modify-write) and returns the object. They raise
+PermissionDenied or ValidationError with a translated message and leave nothing
+half-written. Rate limits and double-submit guards belong to the views.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Case, F, IntegerField, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Profile
+
+from . import markup, permissions
+from .models import Board, Post, Tag, Thread
+from .tags import normalize_tag_names, tag_slug
+
+# --- validation ---------------------------------------------------------------------
+
+def clean_title(title: str) -> str:
+    title = " ".join((title or "").split())
+    if not title:
+        raise ValidationError(_("Please enter a title."), code="title_required")
+    limit = settings.FORUM_TITLE_MAX_LENGTH
+    if len(title) > limit:
+        raise ValidationError(
+            _("The title can be at most %(limit)d characters (it has %(count)d).")
+            % {"limit": limit, "count": len(title)},
+            code="title_too_long",
+        )
+    return title
+
+
+def clean_body(body: str) -> str:
+    body = (body or "").replace("\r\n", "\n").replace("\x00", "").strip()
+    if not body:
+        raise ValidationError(_("Please write something."), code="body_required")
+    limit = settings.FORUM_BODY_MAX_LENGTH
+    if len(body) > limit:
+        raise ValidationError(
+            _("The text can be at most %(limit)d characters (it has %(count)d).")
+            % {"limit": limit, "count": len(body)},
+            code="body_too_long",
+        )
+    return body
+
+
+def _apply_rendering(post: Post, body: str) -> None:
+    rendered = markup.render(body)
+    post.body = body
+    post.html = rendered.html
+    post.html_public = rendered.html_public
+    post.text_public = rendered.text_public
+    post.hidden_fragments = rendered.hidden_fragments
+    post.has_hidden = rendered.has_hidden
+    post.render_version = markup.RENDER_VERSION
+
+
+# --- counters -------------------------------------------------------------------------
+
+def _bump_board(board_id: int, *, threads: int = 0, posts: int = 0, today: int = 0,
+                **extra) -> None:
+    """Move a board's counters; `today` counts posts written on today's date."""
+    updates = {**extra}
+    if threads:
+        updates["thread_count"] = F("thread_count") + threads
+    if posts:
+        updates["post_count"] = F("post_count") + posts
+    if today:
+        date = timezone.localdate()
+        # The stored today-count belongs to today_date; a new day starts from zero.
+        updates["today_post_count"] = Case(
+            When(today_date=date, then=F("today_post_count") + today),
+            default=Value(max(today, 0)), output_field=IntegerField(),
+        )
+        updates["today_date"] = Value(date)
+    if updates:
+        Board.objects.filter(pk=board_id).update(**updates)
+
+
+def _is_today(moment) -> int:
+    return int(timezone.localdate(moment) == timezone.localdate())
+
+
+def _bump_profiles(per_author: Counter, field: str, sign: int) -> None:
+    for author_id, n in per_author.items():
+        if n:
+            Profile.objects.filter(user_id=author_id).update(**{field: F(field) + sign * n})
+
+
+def refresh_board_last_post(board_id: int) -> None:
+    last = (
+        Post.objects.live().filter(thread__board_id=board_id)
+        .order_by("-created_at", "-id").values_list("id", flat=True).first()
+    )
+    Board.objects.filter(pk=board_id).update(last_post_id=last)
+
+
+def refresh_thread_last_post(thread: Thread) -> None:
+    last = (
+        Post.objects.filter(thread=thread, is_deleted=False)
+        .order_by("-floor").values("created_at", "author_id").first()
+    )
+    if last:
+        thread.last_post_at, thread.last_poster_id = last["created_at"], last["author_id"]
+    else:
+        thread.last_post_at, thread.last_poster_id = thread.created_at, thread.author_id
+    Thread.objects.filter(pk=thread.pk).update(
+        last_post_at=thread.last_post_at, last_poster_id=thread.last_poster_id
+    )
+
+
+# --- tags -----------------------------------------------------------------------------
+
+def _tags_for(names: Iterable[str]) -> list[Tag]:
+    tags = []
+    for name in normalize_tag_names(names):
+        tag, _created = Tag.objects.get_or_create(name=name, defaults={"slug": tag_slug(name)})
+        tags.append(tag)
+    return tags
+
+
+def set_tags(*, thread: Thread, names: Iterable[str]) -> None:
+    """Replace a thread's tags, keeping every tag's thread count exact."""
+    new = {t.pk: t for t in _tags_for(names)}
+    old = set(thread.tags.values_list("pk", flat=True))
+    added, removed = set(new) - old, old - set(new)
+    if added:
+        thread.tags.add(*added)
+    if removed:
+        thread.tags.remove(*removed)
+    if not thread.is_deleted:
+        Tag.objects.filter(pk__in=added).update(thread_count=F("thread_count") + 1)
+        Tag.objects.filter(pk__in=removed).update(thread_count=F("thread_count") - 1)
+
+
+# --- writes ---------------------------------------------------------------------------
+
+def create_thread(*, board: Board, author, title: str, body: str, tags: Iterable[str] = (),
+                  author_ip: str | None = None, created_at=None) -> Thread:
+    permissions.ensure_can_start_thread(author, board)
+    title = clean_title(title)
+    body = clean_body(body)
+    tag_names = normalize_tag_names(tags)
+    now = created_at or timezone.now()
+    with transaction.atomic():
+        thread = Thread.objects.create(
+            board=board, author=author, title=title, created_at=now, last_post_at=now,
+            last_poster=author, last_floor=1,
+        )
+        post = Post(thread=thread, author=author, floor=1, created_at=now, author_ip=author_ip)
+        _apply_rendering(post, body)
+        post.save()
+        set_tags(thread=thread, names=tag_names)
+        _bump_board(board.pk, threads=1, posts=1, today=_is_today(now), last_post_id=post.pk)
+        Profile.objects.filter(user_id=author.pk).update(
+            thread_count=F("thread_count") + 1, post_count=F("post_count") + 1
+        )
+    return thread
+
+
+def create_reply(*, thread: Thread, author, body: str, author_ip: str | None = None,
+                 created_at=None) -> Post:
+    body = clean_body(body)
+    with transaction.atomic():
+        # The row lock serialises floor allocation: two writers never read the same
+        # last_floor (on SQLite the IMMEDIATE transaction does the same).
+        locked = Thread.objects.select_for_update().select_related("board").get(pk=thread.pk)
+        permissions.ensure_can_reply(author, locked)
+        now = created_at or timezone.now()
+        floor = locked.last_floor + 1
+        post = Post(thread=locked, author=author, floor=floor, created_at=now,
+                    author_ip=author_ip)
+        _apply_rendering(post, body)
+        post.save()
+        Thread.objects.filter(pk=locked.pk).update(
+            last_floor=floor, reply_count=F("reply_count") + 1,
+            last_post_at=now, last_poster_id=author.pk,
+        )
+        _bump_board(locked.board_id, posts=1, today=_is_today(now), last_post_id=post.pk)
+        Profile.objects.filter(user_id=author.pk).update(post_count=F("post_count") + 1)
+    thread.last_floor, thread.reply_count = floor, locked.reply_count + 1
+    thread.last_post_at, thread.last_poster_id = now, author.pk
+    return post
+
+
+def edit_post(*, post: Post, editor, body: str, title: str | None = None,
+              tags: Iterable[str] | None = None) -> Post:
+    permissions.ensure_can_edit_post(editor, post)
+    body = clean_body(body)
+    if title is not None and post.floor == 1:
+        title = clean_title(title)
+    with transaction.atomic():
+        _apply_rendering(post, body)
+        post.edited_at = timezone.now()
+        post.edited_by = editor
+        post.edit_count = F("edit_count") + 1
+        post.save(update_fields=[
+            "body", "html", "html_public", "text_public", "hidden_fragments", "has_hidden",
+            "render_version", "edited_at", "edited_by", "edit_count",
+        ])
+        post.refresh_from_db(fields=["edit_count"])
+        if post.floor == 1:
+            thread = post.thread
+            if title is not None and title != thread.title:
+                thread.title = title
+                Thread.objects.filter(pk=thread.pk).update(title=title)
+            if tags is not None:
+                set_tags(thread=thread, names=tags)
+    return post
+
+
+def delete_post(*, post: Post, actor, reason: str = "") -> None:
+    """Soft-delete a post; deleting the opening post deletes the whole thread."""
+    permissions.ensure_can_delete_post(actor, post)
+    if post.floor == 1:
+        delete_thread(thread=post.thread, actor=actor, reason=reason)
+        return
+    with transaction.atomic():
+        locked = Post.objects.select_for_update().select_related("thread").get(pk=post.pk)
+        if locked.is_deleted:
+            return
+        Post.objects.filter(pk=locked.pk).update(
+            is_deleted=True, deleted_at=timezone.now(), deleted_by_id=actor.pk,
+            delete_reason=reason[:200],
+        )
+        thread = locked.thread
+        if not thread.is_deleted:
+            Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") - 1)
+            _bump_board(thread.board_id, posts=-1, today=-_is_today(locked.created_at))
+            Profile.objects.filter(user_id=locked.author_id).update(
+                post_count=F("post_count") - 1
+            )
+            refresh_thread_last_post(thread)
+            refresh_board_last_post(thread.board_id)
+    post.is_deleted = True
+
+
+def restore_post(*, post: Post, actor) -> None:
+    permissions.ensure_can_delete_post(actor, post)
+    if post.floor == 1:
+        restore_thread(thread=post.thread, actor=actor)
+        return
+    with transaction.atomic():
+        locked = Post.objects.select_for_update().select_related("thread").get(pk=post.pk)
+        if not locked.is_deleted:
+            return
+        Post.objects.filter(pk=locked.pk).update(
+            is_deleted=False, deleted_at=None, deleted_by=None, delete_reason=""
+        )
+        thread = locked.thread
+        if not thread.is_deleted:
+            Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") + 1)
+            _bump_board(thread.board_id, posts=1, today=_is_today(locked.created_at))
+            Profile.objects.filter(user_id=locked.author_id).update(
+                post_count=F("post_count") + 1
+            )
+            refresh_thread_last_post(thread)
+            refresh_board_last_post(thread.board_id)
+    post.is_deleted = False
+
+
+def _live_posts_by_author(thread: Thread) -> tuple[Counter, list]:
+    rows = list(Post.objects.filter(thread=thread, is_deleted=False)
+                .values_list("author_id", "created_at"))
+    return Counter(a for a, _c in rows), [c for _a, c in rows]
+
+
+def _thread_leaves_board(thread: Thread, sign: int) -> None:
+    """Add (sign=1) or remove (sign=-1) a whole live thread from its board's counters."""
+    per_author, created = _live_posts_by_author(thread)
+    _bump_board(thread.board_id, threads=sign, posts=sign * len(created),
+                today=sign * sum(_is_today(c) for c in created))
+    _bump_profiles(per_author, "post_count", sign)
+    Profile.objects.filter(user_id=thread.author_id).update(
+        thread_count=F("thread_count") + sign
+    )
+    tag_ids = list(thread.tags.values_list("pk", flat=True))
+    Tag.objects.filter(pk__in=tag_ids).update(thread_count=F("thread_count") + sign)
+    refresh_board_last_post(thread.board_id)
+
+
+def delete_thread(*, thread: Thread, actor, reason: str = "") -> None:
+    permissions.ensure_can_moderate(actor, thread.board)
+    with transaction.atomic():
+        locked = Thread.objects.select_for_update().get(pk=thread.pk)
+        if locked.is_deleted:
+            return
+        Thread.objects.filter(pk=locked.pk).update(is_deleted=True, deleted_at=timezone.now())
+        locked.is_deleted = True
+        _thread_leaves_board(locked, -1)
+    thread.is_deleted = True
+
+
+def restore_thread(*, thread: Thread, actor) -> None:
+    permissions.ensure_can_moderate(actor, thread.board)
+    with transaction.atomic():
+        locked = Thread.objects.select_for_update().get(pk=thread.pk)
+        if not locked.is_deleted:
+            return
+        Thread.objects.filter(pk=locked.pk).update(is_deleted=False, deleted_at=None)
+        locked.is_deleted = False
+        _thread_leaves_board(locked, 1)
+    thread.is_deleted = False
+
+
+def move_thread(*, thread: Thread, actor, board: Board) -> None:
+    permissions.ensure_can_moderate(actor, thread.board)
+    permissions.ensure_can_moderate(actor, board)
+    if board.pk == thread.board_id:
+        return
+    with transaction.atomic():
+        locked = Thread.objects.select_for_update().get(pk=thread.pk)
+        if not locked.is_deleted:
+            _thread_leaves_board(locked, -1)
+        Thread.objects.filter(pk=locked.pk).update(board=board)
+        locked.board_id = board.pk
+        if not locked.is_deleted:
+            _thread_leaves_board(locked, 1)
+    thread.board = board
+
+
+def set_thread_flags(*, thread: Thread, actor, sticky: int | None = None,
+                     is_digest: bool | None = None, is_closed: bool | None = None) -> None:
+    """Stick/unstick, digest/undigest, close/open."""
+    permissions.ensure_can_moderate(actor, thread.board)
+    if sticky == Thread.Sticky.GLOBAL and not permissions.is_staff(actor):
+        raise ValidationError(_("Only staff can stick a thread everywhere."))
+    changes = {}
+    if sticky is not None:
+        changes["sticky"] = sticky
+    if is_digest is not None:
+        changes["is_digest"] = is_digest
+    if is_closed is not None:
+        changes["is_closed"] = is_closed
+    if changes:
+        Thread.objects.filter(pk=thread.pk).update(**changes)
+        for key, value in changes.items():
+            setattr(thread, key, value)
+
+
+def record_views(thread_id: int, count: int) -> None:
+    """Write buffered page views with one F() update (see forum.views_counter)."""
+    if count > 0:
+        Thread.objects.filter(pk=thread_id).update(view_count=F("view_count") + count)

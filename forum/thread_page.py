@@ -1,0 +1,172 @@
+"""ThreadPage: everything one thread page shows, in a fixed number of queries.
+
+Permission first, then the floors of one page (an index range on (thread, floor)
+for the plain and reversed orders, OFFSET only for "only this author"), then the
+per-page extras. Templates get plain attributes and never query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.paginator import EmptyPage, Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.utils.safestring import mark_safe
+
+from . import floors, permissions
+from .markup import MARKER_RE, HideRule
+from .models import Post, Thread
+from .views_counter import pending_views
+
+
+def parse_page(raw) -> int:
+    """?page=abc or ?page=-3 mean page 1; the caller clamps the upper end."""
+    try:
+        page = int(raw)
+    except (TypeError, ValueError):
+        return 1
+    return max(page, 1)
+
+
+@dataclass
+class Floor:
+    post: Post
+    name: str
+    body: str  # safe HTML for this viewer
+    hidden_notices: int  # how many hidden blocks this viewer cannot read
+
+
+def get_thread_for(user, thread_id: int) -> Thread:
+    try:
+        thread = (
+            Thread.objects.select_related("board", "board__category", "author")
+            .get(pk=thread_id)
+        )
+    except Thread.DoesNotExist:
+        raise Http404 from None
+    permissions.ensure_can_see_thread(user, thread)
+    return thread
+
+
+class ThreadPage:
+    def __init__(self, thread: Thread, user, *, page=1, order: str = "asc",
+                 author_id=None, size: int | None = None):
+        self.thread = thread
+        self.user = user
+        self.size = size or floors.per_page()
+        self.order = "desc" if order == "desc" else "asc"
+        self.author_id = _parse_id(author_id)
+        self.requested_page = parse_page(page)
+        self.can_moderate = permissions.can_moderate(user, thread.board)
+        self.access = permissions.HiddenAccess(user, thread)
+        self.opening: Post | None = None
+        self._load()
+
+    # --- loading ---------------------------------------------------------------------
+    def _base(self):
+        return Post.objects.filter(thread=self.thread).select_related(
+            "author", "author__profile", "edited_by"
+        )
+
+    def _load(self) -> None:
+        last = self.thread.last_floor
+        if self.author_id is not None:
+            qs = self._base().filter(author_id=self.author_id).order_by("floor")
+            if not self.can_moderate:
+                qs = qs.filter(is_deleted=False)
+            paginator = Paginator(qs, self.size)
+            self.page_count = paginator.num_pages
+            self.page = min(self.requested_page, self.page_count)
+            try:
+                posts = list(paginator.page(self.page).object_list)
+            except EmptyPage:
+                posts = []
+        elif self.order == "desc":
+            # Replies newest first; the opening post stays on top of page 1.
+            replies = max(last - 1, 0)
+            self.page_count = max(1, -(-replies // self.size))
+            self.page = min(self.requested_page, self.page_count)
+            hi = last - (self.page - 1) * self.size
+            lo = max(2, hi - self.size + 1)
+            span = Q(floor__range=(lo, hi))
+            if self.page == 1:
+                span |= Q(floor=1)
+            posts = sorted(self._base().filter(span), key=lambda p: (p.floor != 1, -p.floor))
+        else:
+            self.page_count = floors.page_count(last, self.size)
+            self.page = min(self.requested_page, self.page_count)
+            lo, hi = floors.floor_range(self.page, self.size)
+            posts = list(self._base().filter(floor__range=(lo, hi)).order_by("floor"))
+        self.posts = posts
+        self.floors = [self._floor(p) for p in posts]
+        for f in self.floors:
+            if f.post.floor == 1:
+                self.opening = f.post
+
+    def _floor(self, post: Post) -> Floor:
+        hidden = 0
+        if post.is_deleted and not self.can_moderate:
+            body = ""
+        elif not post.has_hidden or self.access.sees_all(post):
+            body = post.html
+        else:
+            body, hidden = self._public_body(post)
+        return Floor(post=post, name=floors.floor_name(post.floor), body=mark_safe(body),  # noqa: S308
+                     hidden_notices=hidden)
+
+    def _public_body(self, post: Post) -> tuple[str, int]:
+        """Interleave the viewer's allowed hidden blocks and notices, fragment by fragment.
+
+        The stored public HTML holds one marker per hidden block between whole
+        cleaned fragments, and `hidden_fragments` the same blocks rendered, in order.
+        """
+        from .hidden import notice_html
+
+        public_parts = MARKER_RE.split(post.html_public)
+        hidden_blocks = post.hidden_fragments or []
+        out: list[str] = []
+        notices = 0
+        # MARKER_RE.split yields [html, credits, days, html, credits, days, html, ...]
+        for i in range(0, len(public_parts), 3):
+            out.append(public_parts[i])
+            if i + 2 < len(public_parts):
+                rule = HideRule(credits=int(public_parts[i + 1]), days=int(public_parts[i + 2]))
+                index = i // 3
+                if self.access.allows(post, rule) and index < len(hidden_blocks):
+                    out.append(hidden_blocks[index])
+                else:
+                    notices += 1
+                    out.append(notice_html(rule, self.user, self.access))
+        return "".join(out), notices
+
+    # --- view helpers -----------------------------------------------------------------
+    @property
+    def view_count(self) -> int:
+        return self.thread.view_count + pending_views(self.thread.pk)
+
+    @property
+    def only_author(self) -> bool:
+        return self.author_id is not None
+
+    @property
+    def tags(self):
+        return list(self.thread.tags.all())
+
+    @property
+    def can_reply(self) -> bool:
+        return permissions.can_reply(self.user, self.thread)
+
+    @property
+    def reply_refusal(self) -> str | None:
+        return permissions.reply_refusal(self.user, self.thread)
+
+
+def _parse_id(raw) -> int | None:
+    if raw in (None, ""):
+        return None
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if value > 0 else None

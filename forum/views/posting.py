@@ -1,0 +1,193 @@
+"""Writing: new thread, reply, quote, edit. Each view parses, calls one service, answers.
+
+A form that fails for any reason re-renders with the user's text. The one-time
+token in each posting form makes a double submit land on the first post instead of
+writing a second.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from .. import markup, permissions, services
+from ..forms import EditForm, ReplyForm, ThreadForm
+from ..models import Board, Post, Thread
+from .threads import post_url
+
+TOKEN_TTL = 6 * 3600
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _token_key(user, token: str) -> str:
+    return f"forum:submit:{user.pk}:{token}"
+
+
+def _claim_token(user, token: str) -> tuple[bool, str | None]:
+    """(claimed, earlier_url): claimed is False when this form was already submitted."""
+    if not token:
+        return True, None
+    key = _token_key(user, token)
+    if cache.add(key, "", TOKEN_TTL):
+        return True, None
+    return False, cache.get(key) or None
+
+
+def _settle_token(user, token: str, url: str | None) -> None:
+    if not token:
+        return
+    if url is None:
+        cache.delete(_token_key(user, token))  # failed: the user may submit again
+    else:
+        cache.set(_token_key(user, token), url, TOKEN_TTL)
+
+
+def _add_errors(form, error) -> None:
+    if isinstance(error, ValidationError):
+        for message in error.messages:
+            form.add_error(None, message)
+    else:
+        form.add_error(None, str(error) or _("You may not do that."))
+
+
+def _preview(form, request) -> str | None:
+    if "preview" not in request.POST:
+        return None
+    body = form.cleaned_data.get("body") if form.is_valid() else request.POST.get("body", "")
+    return markup.render(body or "").html if body else ""
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_thread(request, slug: str):
+    board = get_object_or_404(Board.objects.select_related("category"), slug=slug)
+    if not permissions.can_start_thread(request.user, board):
+        raise PermissionDenied(_("You may not start a thread here."))
+    form = ThreadForm(request.POST or None)
+    preview = None
+    if request.method == "POST":
+        preview = _preview(form, request)
+        if preview is None and form.is_valid():
+            token = form.cleaned_data["token"]
+            claimed, earlier = _claim_token(request.user, token)
+            if not claimed:
+                return redirect(earlier or board)
+            try:
+                thread = services.create_thread(
+                    board=board, author=request.user, title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"], tags=form.cleaned_data["tags"],
+                    author_ip=_client_ip(request),
+                )
+            except (PermissionDenied, ValidationError) as error:
+                _settle_token(request.user, token, None)
+                _add_errors(form, error)
+            else:
+                url = thread.get_absolute_url()
+                _settle_token(request.user, token, url)
+                return redirect(url)
+    return render(request, "forum/post_form.html", {
+        "form": form, "board": board, "mode": "thread", "preview": preview,
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def reply(request, thread_id: int, quote: Post | None = None):
+    thread = get_object_or_404(Thread.objects.select_related("board"), pk=thread_id)
+    if not permissions.can_see_thread(request.user, thread):
+        if request.method != "POST":
+            raise Http404(_("This thread does not exist or has been deleted."))
+        # Someone wrote a reply while the thread was deleted: keep their text.
+        form = ReplyForm(request.POST)
+        form.is_valid()
+        form.add_error(None, _("This thread has been deleted; your reply was not posted."))
+        return render(request, "forum/post_form.html", {
+            "form": form, "thread": None, "board": thread.board, "mode": "reply",
+        }, status=404)
+    if not request.user.is_authenticated:
+        return redirect_to_login(thread.get_absolute_url())
+    refusal = permissions.reply_refusal(request.user, thread)
+    initial = {}
+    if quote is not None:
+        initial["body"] = markup.quote_source(quote.author.get_username(), quote.body)
+    form = ReplyForm(request.POST or None, initial=initial)
+    preview = None
+    status = 200
+    if request.method == "POST":
+        preview = _preview(form, request)
+        if preview is None and form.is_valid():
+            token = form.cleaned_data["token"]
+            claimed, earlier = _claim_token(request.user, token)
+            if not claimed:
+                return redirect(earlier or thread)
+            try:
+                post = services.create_reply(
+                    thread=thread, author=request.user, body=form.cleaned_data["body"],
+                    author_ip=_client_ip(request),
+                )
+            except (PermissionDenied, ValidationError) as error:
+                _settle_token(request.user, token, None)
+                _add_errors(form, error)
+                status = 403 if isinstance(error, PermissionDenied) else 200
+            else:
+                url = post_url(post)
+                _settle_token(request.user, token, url)
+                return redirect(url)
+        elif refusal:
+            status = 403
+    return render(request, "forum/post_form.html", {
+        "form": form, "thread": thread, "board": thread.board, "mode": "reply",
+        "preview": preview, "refusal": refusal,
+    }, status=status)
+
+
+def quote_post(request, post_id: int):
+    post = get_object_or_404(Post.objects.select_related("author"), pk=post_id)
+    if post.is_deleted:
+        messages.error(request, _("A deleted post cannot be quoted."))
+        return redirect(post_url(post))
+    return reply(request, post.thread_id, quote=post)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_post(request, post_id: int):
+    post = get_object_or_404(Post.objects.select_related("thread__board", "author"), pk=post_id)
+    permissions.ensure_can_see_thread(request.user, post.thread)
+    if post.is_deleted and not permissions.can_moderate(request.user, post.thread.board):
+        raise Http404(_("This post has been deleted."))
+    permissions.ensure_can_edit_post(request.user, post)
+    opening = post.floor == 1
+    initial = {"body": post.body}
+    if opening:
+        initial["title"] = post.thread.title
+        initial["tags"] = " ".join(post.thread.tags.values_list("name", flat=True))
+    form = EditForm(request.POST or None, initial=initial, opening=opening)
+    preview = None
+    if request.method == "POST":
+        preview = _preview(form, request)
+        if preview is None and form.is_valid():
+            try:
+                services.edit_post(
+                    post=post, editor=request.user, body=form.cleaned_data["body"],
+                    title=form.cleaned_data.get("title") if opening else None,
+                    tags=form.cleaned_data.get("tags") if opening else None,
+                )
+            except (PermissionDenied, ValidationError) as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("Your changes have been saved."))
+                return redirect(post_url(post))
+    return render(request, "forum/post_form.html", {
+        "form": form, "post": post, "thread": post.thread, "board": post.thread.board,
+        "mode": "edit", "preview": preview,
+    })

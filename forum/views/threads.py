@@ -1,0 +1,63 @@
+"""Reading a thread: the page, print view, neighbours and the jump to a floor."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .. import floors, permissions
+from ..forms import ReplyForm
+from ..models import Post, Thread
+from ..thread_page import ThreadPage, get_thread_for
+from ..views_counter import count_view
+
+
+def thread(request, thread_id: int):
+    thread = get_thread_for(request.user, thread_id)
+    page = ThreadPage(
+        thread, request.user, page=request.GET.get("page"),
+        order=request.GET.get("order", "asc"), author_id=request.GET.get("author"),
+    )
+    count_view(thread.pk)
+    reply_form = ReplyForm() if page.can_reply else None
+    return render(request, "forum/thread.html", {
+        "thread": thread, "tp": page, "reply_form": reply_form,
+        "read_mode": request.GET.get("mode") == "read",
+    })
+
+
+def thread_print(request, thread_id: int):
+    thread = get_thread_for(request.user, thread_id)
+    page = ThreadPage(thread, request.user, page=request.GET.get("page"), size=100)
+    return render(request, "forum/print.html", {"thread": thread, "tp": page})
+
+
+def thread_neighbour(request, thread_id: int, direction: str):
+    thread = get_thread_for(request.user, thread_id)
+    siblings = Thread.objects.live().filter(board_id=thread.board_id)
+    if direction == "prev":
+        other = siblings.filter(pk__lt=thread.pk).order_by("-pk").only("pk").first()
+        missing = _("There is no earlier thread in this board.")
+    else:
+        other = siblings.filter(pk__gt=thread.pk).order_by("pk").only("pk").first()
+        missing = _("There is no later thread in this board.")
+    if other is None:
+        messages.info(request, missing)
+        return redirect(thread)
+    return redirect(other)
+
+
+def post_url(post: Post) -> str:
+    page = floors.page_of_floor(post.floor)
+    url = reverse("forum:thread", args=[post.thread_id])
+    if page > 1:
+        url += f"?page={page}"
+    return f"{url}#p{post.pk}"
+
+
+def post_jump(request, post_id: int):
+    post = get_object_or_404(Post.objects.select_related("thread__board"), pk=post_id)
+    permissions.ensure_can_see_thread(request.user, post.thread)
+    return redirect(post_url(post))
