@@ -23,7 +23,7 @@ def _nav():
     return nav
 
 
-def _site():
+def site_settings() -> dict:
     site = cache.get(SITE_CACHE_KEY)
     if site is None:
         s = SiteSettings.load()
@@ -36,4 +36,4 @@ def _site():
 
 
 def site(request):
-    return {"site": _site(), "nav_categories": _nav()}
+    return {"forum_site": site_settings(), "nav_categories": _nav()}

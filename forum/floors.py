@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 
 def per_page() -> int:
@@ -28,5 +28,10 @@ def floor_range(page: int, size: int | None = None) -> tuple[int, int]:
 
 def floor_name(floor: int) -> str:
     """Discuz! names the first four floors; the rest are numbered."""
-    names = {1: _("OP"), 2: _("sofa"), 3: _("bench"), 4: _("floor")}
+    names = {
+        1: pgettext("floor name", "OP"),
+        2: pgettext("floor name", "sofa"),
+        3: pgettext("floor name", "bench"),
+        4: pgettext("floor name", "floor"),
+    }
     return names.get(floor) or f"{floor}#"

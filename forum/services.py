@@ -124,7 +124,10 @@ def refresh_thread_last_post(thread: Thread) -> None:
 def _tags_for(names: Iterable[str]) -> list[Tag]:
     tags = []
     for name in normalize_tag_names(names):
-        tag, _created = Tag.objects.get_or_create(name=name, defaults={"slug": tag_slug(name)})
+        # "PPT" and "ppt" are one tag: normalize_tag_names folds case, so must the lookup.
+        tag = Tag.objects.filter(name__iexact=name).first()
+        if tag is None:
+            tag = Tag.objects.create(name=name, slug=tag_slug(name))
         tags.append(tag)
     return tags
 
@@ -162,6 +165,8 @@ def create_thread(*, board: Board, author, title: str, body: str, tags: Iterable
         post.save()
         set_tags(thread=thread, names=tag_names)
         _bump_board(board.pk, threads=1, posts=1, today=_is_today(now), last_post_id=post.pk)
+        if created_at is not None:  # backdated (imports, demo data): may not be the newest
+            refresh_board_last_post(board.pk)
         Profile.objects.filter(user_id=author.pk).update(
             thread_count=F("thread_count") + 1, post_count=F("post_count") + 1
         )
@@ -187,6 +192,8 @@ def create_reply(*, thread: Thread, author, body: str, author_ip: str | None = N
             last_post_at=now, last_poster_id=author.pk,
         )
         _bump_board(locked.board_id, posts=1, today=_is_today(now), last_post_id=post.pk)
+        if created_at is not None:
+            refresh_board_last_post(locked.board_id)
         Profile.objects.filter(user_id=author.pk).update(post_count=F("post_count") + 1)
     thread.last_floor, thread.reply_count = floor, locked.reply_count + 1
     thread.last_post_at, thread.last_poster_id = now, author.pk
@@ -234,13 +241,16 @@ def delete_post(*, post: Post, actor, reason: str = "") -> None:
             delete_reason=reason[:200],
         )
         thread = locked.thread
+        # The thread's own counters follow its posts whatever the thread's state (a
+        # moderator may clean up a deleted thread before restoring it); the board's
+        # and the author's count only posts of live threads.
+        Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") - 1)
+        refresh_thread_last_post(thread)
         if not thread.is_deleted:
-            Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") - 1)
             _bump_board(thread.board_id, posts=-1, today=-_is_today(locked.created_at))
             Profile.objects.filter(user_id=locked.author_id).update(
                 post_count=F("post_count") - 1
             )
-            refresh_thread_last_post(thread)
             refresh_board_last_post(thread.board_id)
     post.is_deleted = True
 
@@ -258,13 +268,13 @@ def restore_post(*, post: Post, actor) -> None:
             is_deleted=False, deleted_at=None, deleted_by=None, delete_reason=""
         )
         thread = locked.thread
+        Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") + 1)
+        refresh_thread_last_post(thread)
         if not thread.is_deleted:
-            Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") + 1)
             _bump_board(thread.board_id, posts=1, today=_is_today(locked.created_at))
             Profile.objects.filter(user_id=locked.author_id).update(
                 post_count=F("post_count") + 1
             )
-            refresh_thread_last_post(thread)
             refresh_board_last_post(thread.board_id)
     post.is_deleted = False
 
@@ -320,12 +330,16 @@ def move_thread(*, thread: Thread, actor, board: Board) -> None:
         return
     with transaction.atomic():
         locked = Thread.objects.select_for_update().get(pk=thread.pk)
+        old_board_id = locked.board_id
         if not locked.is_deleted:
             _thread_leaves_board(locked, -1)
         Thread.objects.filter(pk=locked.pk).update(board=board)
         locked.board_id = board.pk
         if not locked.is_deleted:
             _thread_leaves_board(locked, 1)
+            # The old board's last post may have been in this thread: look again now
+            # that the thread is gone from it.
+            refresh_board_last_post(old_board_id)
     thread.board = board
 
 

@@ -8,6 +8,7 @@ per-page extras. Templates get plain attributes and never query.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Q
@@ -149,7 +150,7 @@ class ThreadPage:
     def only_author(self) -> bool:
         return self.author_id is not None
 
-    @property
+    @cached_property
     def tags(self):
         return list(self.thread.tags.all())
 
@@ -162,6 +163,9 @@ class ThreadPage:
         return permissions.reply_refusal(self.user, self.thread)
 
 
+_MAX_ID = 2**63 - 1
+
+
 def _parse_id(raw) -> int | None:
     if raw in (None, ""):
         return None
@@ -169,4 +173,5 @@ def _parse_id(raw) -> int | None:
         value = int(raw)
     except (TypeError, ValueError):
         return None
-    return value if value > 0 else None
+    # Ids are 64-bit: a larger number would overflow the database driver (a 500).
+    return value if 0 < value <= _MAX_ID else None

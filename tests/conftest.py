@@ -1,0 +1,63 @@
+"""Shared fixtures: a board with its cast (guest, member, author, moderator, staff)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from tests.factories import make_board, make_moderator, make_staff, make_thread, make_user
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing_and_empty_cache(settings):
+    """Cheap password hashing; no cache state (nav, views, tokens, rate limits) leaks."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def board(db):
+    return make_board("gongwen", name="公文写作")
+
+
+@pytest.fixture
+def member(db):
+    return make_user("member")
+
+
+@pytest.fixture
+def author(db):
+    return make_user("author")
+
+
+@pytest.fixture
+def moderator(board):
+    """Moderates `board` through Board.moderators; not staff."""
+    return make_moderator(board, "boardmod")
+
+
+@pytest.fixture
+def staff(db):
+    return make_staff("staffer")
+
+
+@pytest.fixture
+def thread(board, author):
+    return make_thread(board=board, author=author, title="如何写好会议纪要",
+                       body="会议纪要的第一段。")
+
+
+@pytest.fixture
+def client_for():
+    """client_for(user) -> a test client logged in as user (None: a guest)."""
+
+    def make(user=None, **kwargs) -> Client:
+        client = Client(**kwargs)
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make

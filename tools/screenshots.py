@@ -1,0 +1,63 @@
+"""Screenshots of the main pages for docs/screenshots/, from a running server.
+
+    .venv/bin/python tools/screenshots.py http://127.0.0.1:8000 [admin-password]
+
+Uses Debian's chromium through Playwright, as the browser tests do.
+"""
+
+import re
+import shutil
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def main(base: str, admin_password: str | None) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
+        desk = browser.new_page(viewport={"width": 1280, "height": 900})
+
+        def shot(name: str, path: str, full: bool = False, page=desk) -> None:
+            page.goto(base + path)
+            page.screenshot(path=OUT / f"{name}.png", full_page=full)
+            print("wrote", OUT / f"{name}.png")
+
+        shot("index", "/", full=True)
+        desk.goto(base + "/")
+        board = desk.locator(".boards .title").first.get_attribute("href")
+        shot("board", board)
+        desk.goto(base + board)
+        big = max(
+            desk.locator(".threads .t-title").all(),
+            key=lambda cell: int((re.findall(r"\d+", cell.inner_text()) or ["0"])[-1]),
+        ).locator("a.title").get_attribute("href")
+        shot("thread-big", big)
+        shot("thread-last", big + "?page=999999")
+        desk.goto(base + "/b/mishu/")
+        link = desk.locator("a.title", has_text="把握新定位").first
+        ref = link.get_attribute("href") if link.count() else big
+        shot("thread", ref)
+        shot("print", ref + "print/", full=True)
+
+        phone = browser.new_page(viewport={"width": 360, "height": 780}, is_mobile=True)
+        shot("phone", ref, page=phone)
+        dark = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+        shot("dark", ref, page=dark)
+
+        if admin_password:
+            desk.goto(base + "/admin/login/")
+            desk.fill("input[name=username]", "admin")
+            desk.fill("input[name=password]", admin_password)
+            desk.click("input[type=submit]")
+            shot("admin", "/admin/forum/thread/")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1].rstrip("/"), sys.argv[2] if len(sys.argv) > 2 else None)
