@@ -8,12 +8,13 @@ half-written. Rate limits and double-submit guards belong to the views.
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -122,14 +123,27 @@ def refresh_thread_last_post(thread: Thread) -> None:
 # --- tags -----------------------------------------------------------------------------
 
 def _tags_for(names: Iterable[str]) -> list[Tag]:
-    tags = []
-    for name in normalize_tag_names(names):
-        # "PPT" and "ppt" are one tag: normalize_tag_names folds case, so must the lookup.
+    return [_tag_named(name) for name in normalize_tag_names(names)]
+
+
+def _tag_named(name: str) -> Tag:
+    # "PPT" and "ppt" are one tag: normalize_tag_names folds case, so must the lookup.
+    tag = Tag.objects.filter(name__iexact=name).first()
+    if tag is not None:
+        return tag
+    slug = tag_slug(name)
+    if Tag.objects.filter(slug=slug).exists():
+        # Different names can slugify alike ("C++" and "C#" both give "c").
+        slug = f"{slug}-{uuid.uuid4().hex[:8]}"
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction survives
+            return Tag.objects.create(name=name, slug=slug)
+    except IntegrityError:
+        # Another writer created the same tag between the lookup and the insert.
         tag = Tag.objects.filter(name__iexact=name).first()
         if tag is None:
-            tag = Tag.objects.create(name=name, slug=tag_slug(name))
-        tags.append(tag)
-    return tags
+            raise
+        return tag
 
 
 def set_tags(*, thread: Thread, names: Iterable[str]) -> None:

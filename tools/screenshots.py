@@ -5,7 +5,6 @@
 Uses Debian's chromium through Playwright, as the browser tests do.
 """
 
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -32,16 +31,21 @@ def main(base: str, admin_password: str | None) -> None:
         desk.goto(base + "/")
         board = desk.locator(".boards .title").first.get_attribute("href")
         shot("board", board)
-        desk.goto(base + board)
-        big = max(
-            desk.locator(".threads .t-title").all(),
-            key=lambda cell: int((re.findall(r"\d+", cell.inner_text()) or ["0"])[-1]),
-        ).locator("a.title").get_attribute("href")
+        desk.goto(base + "/")
+        big, most, ref = board, -1, None
+        for href in desk.locator(".boards .title").evaluate_all("els => els.map(e => e.href)"):
+            for number in (1, 2, 3):
+                desk.goto(f"{href}?page={number}")
+                for row in desk.locator(".thread-row").all():
+                    link = row.locator("a.title")
+                    replies = int(row.locator(".replies").inner_text() or 0)
+                    if replies > most:
+                        big, most = link.get_attribute("href"), replies
+                    if "把握新定位" in link.inner_text():
+                        ref = link.get_attribute("href")
         shot("thread-big", big)
         shot("thread-last", big + "?page=999999")
-        desk.goto(base + "/b/mishu/")
-        link = desk.locator("a.title", has_text="把握新定位").first
-        ref = link.get_attribute("href") if link.count() else big
+        ref = ref or big
         shot("thread", ref)
         shot("print", ref + "print/", full=True)
 

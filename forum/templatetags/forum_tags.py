@@ -36,19 +36,24 @@ def floor_name(floor: int) -> str:
     return floors.floor_name(floor)
 
 
-@register.filter
-def page_window(page_obj_or_tp, around: int = 2) -> list[int | None]:
-    """Page numbers to show: first, last and a window around the current; None = gap."""
-    if hasattr(page_obj_or_tp, "page_count"):  # a ThreadPage
-        current, total = page_obj_or_tp.page, page_obj_or_tp.page_count
-    else:  # a Django Page
-        current, total = page_obj_or_tp.number, page_obj_or_tp.paginator.num_pages
+def _page_numbers(pager) -> tuple[int, int]:
+    if hasattr(pager, "page_count"):  # a ThreadPage
+        return pager.page, pager.page_count
+    return pager.number, pager.paginator.num_pages  # a Django Page
+
+
+@register.inclusion_tag("forum/includes/pagination.html", takes_context=True)
+def pagination(context, pager, around: int = 2) -> dict:
+    """First, last and a window around the current page; None marks a gap."""
+    current, total = _page_numbers(pager)
     shown = sorted({1, total, *range(max(1, current - around), min(total, current + around) + 1)})
-    out: list[int | None] = []
+    window: list[int | None] = []
     previous = 0
     for n in shown:
         if n - previous > 1:
-            out.append(None)
-        out.append(n)
+            window.append(None)
+        window.append(n)
         previous = n
-    return out
+    # {% querystring %} in the template keeps the other parameters (order, author…).
+    return {"request": context.get("request"), "number": current, "total": total,
+            "window": window}

@@ -13,13 +13,18 @@ from ..views_counter import pending_views_many
 
 
 def index(request):
-    boards = list(
-        Board.objects.filter(parent__isnull=True)
-        .select_related("last_post__thread", "last_post__author")
-    )
+    boards = list(Board.objects.select_related("last_post__thread", "last_post__author"))
     categories = list(Category.objects.all())
+    children: dict[int, list[Board]] = {}
+    for b in boards:
+        if b.parent_id:
+            children.setdefault(b.parent_id, []).append(b)
     for category in categories:
-        category.board_list = [b for b in boards if b.category_id == category.pk]
+        category.board_list = [
+            b for b in boards if b.category_id == category.pk and not b.parent_id
+        ]
+        for b in category.board_list:
+            b.child_list = children.get(b.pk, [])
     User = get_user_model()
     stats = {
         "threads": sum(b.thread_count for b in boards),
