@@ -30,6 +30,7 @@ def site_settings() -> dict:
         site = {
             "name": s.name, "tagline": s.tagline, "footer_text": s.footer_text,
             "contact_email": s.contact_email, "record_number": s.record_number,
+            "hide_open_after_days": s.hide_open_after_days,
         }
         cache.set(SITE_CACHE_KEY, site, 600)
     return site

@@ -27,6 +27,11 @@ class SiteSettings(models.Model):
     record_number = models.CharField(
         _("record number"), max_length=80, blank=True, help_text=_("ICP filing number")
     )
+    hide_open_after_days = models.PositiveIntegerField(
+        _("open hidden content after (days)"), default=0,
+        help_text=_("Every hidden block becomes public this many days after its post "
+                    "was written. 0 keeps hidden content hidden for ever."),
+    )
 
     class Meta:
         verbose_name = _("site settings")
@@ -73,6 +78,10 @@ class Board(models.Model):
     jammer = models.BooleanField(
         _("anti-scraping jammer"), default=False,
         help_text=_("Insert invisible junk between characters to spoil copied text."),
+    )
+    jammer_for_members = models.BooleanField(
+        _("jammer for signed-in members"), default=False,
+        help_text=_("Off: signed-in members get clean text; only guests get the junk."),
     )
     thread_count = models.PositiveIntegerField(_("threads"), default=0, editable=False)
     post_count = models.PositiveIntegerField(_("posts"), default=0, editable=False)

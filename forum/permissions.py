@@ -6,6 +6,8 @@ act on is a PermissionDenied with a reason.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
@@ -122,6 +124,9 @@ class HiddenAccess:
             has_replied = _has_live_reply(user, thread)
         self.has_replied = has_replied
         self.credits = _credits(user)
+        from .context_processors import site_settings
+
+        self.site_open_days = site_settings().get("hide_open_after_days") or 0
 
     def sees_all(self, post) -> bool:
         if not post.has_hidden:
@@ -132,13 +137,21 @@ class HiddenAccess:
     def allows(self, post, rule: HideRule) -> bool:
         if self.sees_all(post):
             return True
-        if rule.days and timezone.now() >= post.created_at + timezone.timedelta(days=rule.days):
+        if self._opened_by_time(post, rule):
             return True
         if not self.user.is_authenticated:
             return False
         if rule.credits:
             return self.credits >= rule.credits
         return self.has_replied
+
+
+    def _opened_by_time(self, post, rule: HideRule) -> bool:
+        """[hide=dD] and the site-wide setting make a block public after some days."""
+        windows = [d for d in (rule.days, self.site_open_days) if d]
+        if not windows:
+            return False
+        return timezone.now() >= post.created_at + timedelta(days=min(windows))
 
 
 def _has_live_reply(user, thread) -> bool:

@@ -7,7 +7,7 @@ from django.dispatch import receiver
 from .models import Board, Category, SiteSettings
 
 NAV_CACHE_KEY = "forum:nav:v1"
-SITE_CACHE_KEY = "forum:site:v1"
+SITE_CACHE_KEY = "forum:site:v2"
 
 
 @receiver([post_save, post_delete], sender=Board)

@@ -16,6 +16,7 @@ from django.http import Http404
 from django.utils.safestring import mark_safe
 
 from . import floors, permissions
+from .jammer import jam
 from .markup import MARKER_RE, HideRule
 from .models import Post, Thread
 from .views_counter import pending_views
@@ -61,6 +62,8 @@ class ThreadPage:
         self.requested_page = parse_page(page)
         self.can_moderate = permissions.can_moderate(user, thread.board)
         self.access = permissions.HiddenAccess(user, thread)
+        board = thread.board
+        self.jammed = board.jammer and (board.jammer_for_members or not user.is_authenticated)
         self.opening: Post | None = None
         self._load()
 
@@ -113,6 +116,8 @@ class ThreadPage:
             body = post.html
         else:
             body, hidden = self._public_body(post)
+        if self.jammed and body:
+            body = jam(body)
         return Floor(post=post, name=floors.floor_name(post.floor), body=mark_safe(body),  # noqa: S308
                      hidden_notices=hidden)
 

@@ -86,6 +86,24 @@
     });
   });
 
+  // Editor toolbar: wrap the selection (or insert at the caret), e.g. [hide]…[/hide].
+  document.querySelectorAll(".editor-toolbar").forEach(function (bar) {
+    var area = document.getElementById(bar.getAttribute("data-editor"));
+    if (!area) return;
+    bar.hidden = false;
+    bar.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-before]");
+      if (!button) return;
+      var before = button.getAttribute("data-before");
+      var after = button.getAttribute("data-after");
+      var start = area.selectionStart, end = area.selectionEnd;
+      var text = area.value;
+      area.value = text.slice(0, start) + before + text.slice(start, end) + after + text.slice(end);
+      area.focus();
+      area.setSelectionRange(start + before.length, end + before.length);
+    });
+  });
+
   // Language switcher submits on change.
   document.querySelectorAll(".js-autosubmit").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
