@@ -261,3 +261,47 @@ class Post(models.Model):
     @property
     def is_opening(self) -> bool:
         return self.floor == 1
+
+
+def _attachment_storage():
+    # A storage of its own, outside MEDIA_ROOT: attachments have no public URL and
+    # are served only by forum.views.attachments, which applies the post's rules.
+    from django.core.files.storage import storages
+
+    return storages["attachments"]
+
+
+def _attachment_path(instance, filename: str) -> str:
+    return timezone.now().strftime("%Y/%m/") + filename
+
+
+class Attachment(models.Model):
+    """An image uploaded for a post; `[attach]ID[/attach]` places it in the text."""
+
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attachments",
+        verbose_name=_("uploader"),
+    )
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments",
+        verbose_name=_("post"),
+    )
+    file = models.FileField(storage=_attachment_storage, upload_to=_attachment_path,
+                            max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField(default=0)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    original_name = models.CharField(_("file name"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        indexes = [models.Index(fields=["uploader", "post"], name="attachment_uploader_post")]
+
+    def __str__(self) -> str:
+        return self.original_name or self.file.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("forum:attachment", args=[self.pk])
