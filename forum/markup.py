@@ -159,8 +159,16 @@ class RenderedBody:
         return excerpt(self.text_public)
 
 
+ATTACH_RE = re.compile(r"\[attach\]\s*(\d{1,12})\s*\[/attach\]", re.IGNORECASE)
+
+
+def _place_attachments(source: str) -> str:
+    # An attachment becomes an image whose URL is the permission-checking view.
+    return ATTACH_RE.sub(lambda m: f"![#{m.group(1)}](/a/{m.group(1)}/)", source)
+
+
 def render_fragment(source: str) -> str:
-    return sanitize(_markdown(source))
+    return sanitize(_markdown(_place_attachments(source)))
 
 
 def render(source: str) -> RenderedBody:

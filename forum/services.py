@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Profile
 
-from . import markup, permissions
+from . import attachments, markup, permissions
 from .models import Board, Post, Tag, Thread
 from .tags import normalize_tag_names, tag_slug
 
@@ -162,21 +162,34 @@ def set_tags(*, thread: Thread, names: Iterable[str]) -> None:
 
 # --- writes ---------------------------------------------------------------------------
 
+def _lock_board(board_id: int) -> None:
+    """Lock the board row before taking the post's timestamp.
+
+    Writers then stamp their posts in the order they update the board, so the board's
+    last post is always its newest one. (The counter UPDATE takes this lock anyway;
+    taking it first only moves the wait to the start of the transaction.)
+    """
+    list(Board.objects.select_for_update().filter(pk=board_id).values_list("pk", flat=True))
+
+
 def create_thread(*, board: Board, author, title: str, body: str, tags: Iterable[str] = (),
                   author_ip: str | None = None, created_at=None) -> Thread:
     permissions.ensure_can_start_thread(author, board)
     title = clean_title(title)
     body = clean_body(body)
     tag_names = normalize_tag_names(tags)
-    now = created_at or timezone.now()
+    post = Post(author=author, floor=1, author_ip=author_ip)
+    _apply_rendering(post, body)  # before the transaction: no lock held while rendering
     with transaction.atomic():
+        _lock_board(board.pk)
+        now = created_at or timezone.now()
         thread = Thread.objects.create(
             board=board, author=author, title=title, created_at=now, last_post_at=now,
             last_poster=author, last_floor=1,
         )
-        post = Post(thread=thread, author=author, floor=1, created_at=now, author_ip=author_ip)
-        _apply_rendering(post, body)
+        post.thread, post.created_at = thread, now
         post.save()
+        attachments.link_to_post(post=post, user=author)
         set_tags(thread=thread, names=tag_names)
         _bump_board(board.pk, threads=1, posts=1, today=_is_today(now), last_post_id=post.pk)
         if created_at is not None:  # backdated (imports, demo data): may not be the newest
@@ -190,17 +203,19 @@ def create_thread(*, board: Board, author, title: str, body: str, tags: Iterable
 def create_reply(*, thread: Thread, author, body: str, author_ip: str | None = None,
                  created_at=None) -> Post:
     body = clean_body(body)
+    post = Post(author_ip=author_ip)
+    _apply_rendering(post, body)  # before the transaction: no lock held while rendering
     with transaction.atomic():
         # The row lock serialises floor allocation: two writers never read the same
         # last_floor (on SQLite the IMMEDIATE transaction does the same).
         locked = Thread.objects.select_for_update().select_related("board").get(pk=thread.pk)
         permissions.ensure_can_reply(author, locked)
+        _lock_board(locked.board_id)
         now = created_at or timezone.now()
         floor = locked.last_floor + 1
-        post = Post(thread=locked, author=author, floor=floor, created_at=now,
-                    author_ip=author_ip)
-        _apply_rendering(post, body)
+        post.thread, post.author, post.floor, post.created_at = locked, author, floor, now
         post.save()
+        attachments.link_to_post(post=post, user=author)
         Thread.objects.filter(pk=locked.pk).update(
             last_floor=floor, reply_count=F("reply_count") + 1,
             last_post_at=now, last_poster_id=author.pk,
@@ -230,6 +245,7 @@ def edit_post(*, post: Post, editor, body: str, title: str | None = None,
             "render_version", "edited_at", "edited_by", "edit_count",
         ])
         post.refresh_from_db(fields=["edit_count"])
+        attachments.link_to_post(post=post, user=editor)
         if post.floor == 1:
             thread = post.thread
             if title is not None and title != thread.title:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from .views import boards, errors, posting, threads
+from .views import attachments, boards, errors, posting, threads
 
 forum_patterns = [
     path("", boards.index, name="index"),
@@ -15,6 +15,8 @@ forum_patterns = [
     path("p/<int:post_id>/", threads.post_jump, name="post"),
     path("p/<int:post_id>/edit/", posting.edit_post, name="edit"),
     path("p/<int:post_id>/quote/", posting.quote_post, name="quote"),
+    path("a/<int:attachment_id>/", attachments.serve, name="attachment"),
+    path("a/upload/", attachments.upload, name="attachment_upload"),
 ]
 
 urlpatterns = [

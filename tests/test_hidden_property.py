@@ -12,8 +12,8 @@ from forum import markup
 
 PUBLIC_WORDS = st.sampled_from([
     "公文", "写作", "**粗体**", "*斜体*", "> 引用", "- 列表", "`代码`", "[链接](http://a.example/)",
-    "<b>标签</b>", "<script>x</script>", "&amp;", "\n\n", "\n", "# 标题", "[/hide]", "1.", "|表|格|",
-    "[hide", "hide]", "<!--", "-->", "```", "~~删~~",
+    "<b>标签</b>", "<script>x</script>", "&amp;", "\n\n", "\n", "# 标题", "[/hide]", "1.",
+    "|表|格|", "[hide", "hide]", "<!--", "-->", "```", "~~删~~",
 ])
 # Inside a block any word but a closing tag (which, correctly, ends the block).
 INNER_WORDS = PUBLIC_WORDS.filter(lambda w: w != "[/hide]")

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from .. import markup, permissions, services
+from .. import attachments, markup, permissions, services
 from ..forms import EditForm, ReplyForm, ThreadForm
 from ..models import Board, Post, Thread
 from .threads import post_url
@@ -60,10 +60,31 @@ def _add_errors(form, error) -> None:
         form.add_error(None, str(error) or _("You may not do that."))
 
 
+def _data_with_uploads(request):
+    """The POST data, with images uploaded in this submission placed at the end of the
+    text, and one message per refused image. Stored images stay in the text even if
+    the post then fails, so a resubmit loses nothing."""
+    if request.method != "POST":
+        return None, []
+    data = request.POST.copy()
+    files = request.FILES.getlist("images")
+    if files and request.user.is_authenticated:
+        stored, errors = attachments.accept_uploads(request.user, files)
+        data["body"] = attachments.append_markup(data.get("body", ""), stored)
+        return data, errors
+    return data, []
+
+
+def _upload_errors_block(form, errors) -> bool:
+    for message in errors:
+        form.add_error(None, message)
+    return bool(errors)
+
+
 def _preview(form, request) -> str | None:
     if "preview" not in request.POST:
         return None
-    body = form.cleaned_data.get("body") if form.is_valid() else request.POST.get("body", "")
+    body = form.cleaned_data.get("body") if form.is_valid() else form.data.get("body", "")
     return markup.render(body or "").html if body else ""
 
 
@@ -73,11 +94,13 @@ def new_thread(request, slug: str):
     board = get_object_or_404(Board.objects.select_related("category"), slug=slug)
     if not permissions.can_start_thread(request.user, board):
         raise PermissionDenied(_("You may not start a thread here."))
-    form = ThreadForm(request.POST or None)
+    data, upload_errors = _data_with_uploads(request)
+    form = ThreadForm(data)
     preview = None
     if request.method == "POST":
         preview = _preview(form, request)
-        if preview is None and form.is_valid():
+        refused = _upload_errors_block(form, upload_errors)
+        if preview is None and not refused and form.is_valid():
             token = form.cleaned_data["token"]
             claimed, earlier = _claim_token(request.user, token)
             if not claimed:
@@ -119,12 +142,14 @@ def reply(request, thread_id: int, quote: Post | None = None):
     initial = {}
     if quote is not None:
         initial["body"] = markup.quote_source(quote.author.get_username(), quote.body)
-    form = ReplyForm(request.POST or None, initial=initial)
+    data, upload_errors = _data_with_uploads(request)
+    form = ReplyForm(data, initial=initial)
     preview = None
     status = 200
     if request.method == "POST":
         preview = _preview(form, request)
-        if preview is None and form.is_valid():
+        refused = _upload_errors_block(form, upload_errors)
+        if preview is None and not refused and form.is_valid():
             token = form.cleaned_data["token"]
             claimed, earlier = _claim_token(request.user, token)
             if not claimed:
@@ -171,11 +196,13 @@ def edit_post(request, post_id: int):
     if opening:
         initial["title"] = post.thread.title
         initial["tags"] = " ".join(post.thread.tags.values_list("name", flat=True))
-    form = EditForm(request.POST or None, initial=initial, opening=opening)
+    data, upload_errors = _data_with_uploads(request)
+    form = EditForm(data, initial=initial, opening=opening)
     preview = None
     if request.method == "POST":
         preview = _preview(form, request)
-        if preview is None and form.is_valid():
+        refused = _upload_errors_block(form, upload_errors)
+        if preview is None and not refused and form.is_valid():
             try:
                 services.edit_post(
                     post=post, editor=request.user, body=form.cleaned_data["body"],

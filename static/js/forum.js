@@ -91,6 +91,36 @@
     var area = document.getElementById(bar.getAttribute("data-editor"));
     if (!area) return;
     bar.hidden = false;
+    var imageButton = bar.querySelector(".tb-image");
+    if (imageButton) {
+      // Upload at once and place [attach]ID[/attach] at the caret (inside a [hide]
+      // block if the caret is there); the form's own file input covers no-JS.
+      var picker = document.createElement("input");
+      picker.type = "file";
+      picker.accept = "image/jpeg,image/png,image/gif,image/webp";
+      picker.hidden = true;
+      bar.appendChild(picker);
+      imageButton.addEventListener("click", function () { picker.click(); });
+      picker.addEventListener("change", function () {
+        if (!picker.files.length) return;
+        var token = area.form.querySelector("input[name=csrfmiddlewaretoken]");
+        var body = new FormData();
+        body.append("file", picker.files[0]);
+        fetch(imageButton.getAttribute("data-upload"), {
+          method: "POST", body: body, credentials: "same-origin",
+          headers: { "X-CSRFToken": token ? token.value : "" }
+        }).then(function (response) {
+          return response.json().then(function (json) { return { ok: response.ok, json: json }; });
+        }).then(function (result) {
+          if (!result.ok) throw new Error(result.json.error);
+          var at = area.selectionStart;
+          area.value = area.value.slice(0, at) + result.json.markup + area.value.slice(at);
+          area.focus();
+        }).catch(function (error) {
+          alert(error.message || imageButton.getAttribute("data-failed"));
+        }).then(function () { picker.value = ""; });
+      });
+    }
     bar.addEventListener("click", function (event) {
       var button = event.target.closest("button[data-before]");
       if (!button) return;
