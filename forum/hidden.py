@@ -10,4 +10,5 @@ from .markup import HideRule
 def notice_html(rule: HideRule, user, access) -> str:
     return render_to_string("forum/includes/hidden_notice.html", {
         "rule": rule, "user": user, "credits": access.credits,
+        "next_url": access.thread.get_absolute_url(),
     })

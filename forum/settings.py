@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "allauth",
     "allauth.account",
     "forum",
@@ -68,10 +69,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.VisitMiddleware",
     "forum.middleware.PrivateForMembersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "forum.moderation.bans.BanMiddleware",
 ]
 
 ROOT_URLCONF = "forum.urls"
@@ -142,9 +145,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Django's and allauth's backends, loading the member's profile with the member.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
 
 # --- allauth -------------------------------------------------------------------
@@ -155,10 +159,12 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_USERNAME_MIN_LENGTH = 2
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# allauth's own limits (429 page, or a form error for failed logins); rates are
+# "N/period/per" with per = ip, key (the login name) or user.
 ACCOUNT_RATE_LIMITS = {
-    "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
-    "signup": "20/h/ip",
+    "login": env("FORUM_RATE_LOGIN", "30/m/ip"),
+    "login_failed": env("FORUM_RATE_LOGIN_FAILED", "10/m/ip,5/5m/key"),
+    "signup": env("FORUM_RATE_SIGNUP", "10/h/ip"),  # sign-ups per IP per hour
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",
@@ -259,7 +265,35 @@ FORUM_THREADS_PER_PAGE = int(env("FORUM_THREADS_PER_PAGE", "30"))
 FORUM_TITLE_MAX_LENGTH = 80
 FORUM_BODY_MAX_LENGTH = int(env("FORUM_BODY_MAX_LENGTH", "50000"))
 FORUM_MAX_TAGS = 5
+# A too-long post must come back as a form error with the text kept, so the request
+# must be parsed: 1 MB of Chinese is ~9 MB URL-encoded. Django's 2.5 MB default would
+# refuse it before any form could keep it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("FORUM_MAX_FORM_MB", "10")) * 1024 * 1024
 # View counts are buffered in the cache and written with one F() update per batch.
 FORUM_VIEW_FLUSH_EVERY = int(env("FORUM_VIEW_FLUSH_EVERY", "20"))
+# Credits never fall below this through deductions (Discuz!'s credit floor).
+FORUM_CREDITS_FLOOR = int(env("FORUM_CREDITS_FLOOR", "0"))
+# Absolute address for links in notification emails, e.g. https://bbs.example.com
+SITE_URL = env("SITE_URL", "")
+
+# --- moderation and abuse resistance (forum/moderation/) ---------------------------
+# Rate limits at the request boundary, per member (posts, threads, reports) or per IP
+# and login name (admin login failures): "N/period", period s/m/h/d with an optional
+# count ("5/15m"); empty switches a limit off. Kept in the cache (Redis in production).
+FORUM_RATE_LIMITS = {
+    "post": env("FORUM_RATE_POSTS", "6/m"),  # replies and new threads per member
+    "thread": env("FORUM_RATE_THREADS", "10/h"),  # new threads per member
+    "report": env("FORUM_RATE_REPORTS", "20/h"),
+    "admin_login": env("FORUM_RATE_ADMIN_LOGIN", "5/15m"),  # failures per IP + name
+    "admin_login_ip": env("FORUM_RATE_ADMIN_LOGIN_IP", "30/h"),  # failures per IP
+}
+# New members (fewer posts OR younger than this) may not post links or images, and
+# wait in the approval queue of boards that ask for it.
+FORUM_NEW_MEMBER_POSTS = int(env("FORUM_NEW_MEMBER_POSTS", "3"))
+FORUM_NEW_MEMBER_HOURS = int(env("FORUM_NEW_MEMBER_HOURS", "24"))
+# The duplicate-post guard: the same text from one member within this many seconds.
+FORUM_DUPLICATE_SECONDS = int(env("FORUM_DUPLICATE_SECONDS", "60"))
+# How long a moved thread's stub stays listed in its old board.
+FORUM_MOVED_STUB_DAYS = int(env("FORUM_MOVED_STUB_DAYS", "7"))
 
 SITE_NAME_DEFAULT = _("Office Writers Forum")

@@ -1,0 +1,129 @@
+"""Many writers at once on PostgreSQL: floors stay 1..N and counters stay exact.
+
+Each worker thread has its own database connection, so these tests need real
+transactions (transaction=True) and a server that takes row locks. SQLite
+serialises writers on its database lock instead; these tests are skipped there.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from accounts.models import Profile
+from forum import services
+from forum.models import Board, Post, Thread
+from forum.recount import recount_all
+from tests.factories import make_board, make_thread, make_user
+
+WORKERS = 8
+PER_WORKER = 12
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(connection.vendor != "postgresql",
+                       reason="needs PostgreSQL (set DATABASE_URL=postgres://…)"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def run_together(work, count: int = WORKERS) -> list[BaseException]:
+    """Run work(i) in `count` threads released at the same moment; return their errors."""
+    barrier = threading.Barrier(count)
+    errors: list[BaseException] = []
+
+    def target(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            work(i)
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            errors.append(error)
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a worker hung"
+    return errors
+
+
+def test_simultaneous_replies_get_floors_without_gaps_or_duplicates():
+    board = make_board()
+    opener = make_user()
+    thread = make_thread(board=board, author=opener)
+    repliers = [make_user() for _ in range(WORKERS)]
+
+    def reply_many(i: int) -> None:
+        own = Thread.objects.get(pk=thread.pk)
+        for k in range(PER_WORKER):
+            services.create_reply(thread=own, author=repliers[i], body=f"{i}-{k}")
+
+    assert run_together(reply_many) == []
+
+    total = WORKERS * PER_WORKER
+    floors = list(Post.objects.filter(thread=thread).order_by("floor")
+                  .values_list("floor", flat=True))
+    assert floors == list(range(1, total + 2))
+    thread = Thread.objects.get(pk=thread.pk)
+    assert (thread.reply_count, thread.last_floor) == (total, total + 1)
+    last = Post.objects.get(thread=thread, floor=total + 1)
+    assert (thread.last_poster_id, thread.last_post_at) == (last.author_id, last.created_at)
+    board = Board.objects.get(pk=board.pk)
+    assert (board.post_count, board.thread_count, board.last_post_id) == (total + 1, 1, last.pk)
+    assert board.posts_today == total + 1
+    for user in repliers:
+        assert Profile.objects.get(user=user).post_count == PER_WORKER
+    assert Profile.objects.get(user=opener).post_count == 1
+    assert {k: v for k, v in recount_all().items() if v} == {}
+
+
+def test_simultaneous_new_threads_keep_board_and_profile_counters_exact():
+    board = make_board()
+    authors = [make_user() for _ in range(WORKERS)]
+
+    def post_threads(i: int) -> None:
+        for k in range(PER_WORKER // 2):
+            services.create_thread(board=board, author=authors[i], title=f"并发{i}-{k}",
+                                   body="正文", tags=["并发"])
+
+    assert run_together(post_threads) == []
+
+    total = WORKERS * (PER_WORKER // 2)
+    board = Board.objects.get(pk=board.pk)
+    assert (board.thread_count, board.post_count) == (total, total)
+    assert Thread.objects.get(tags__name="并发", pk=board.last_post.thread_id)
+    assert {k: v for k, v in recount_all().items() if v} == {}
+
+
+def test_replies_racing_moderation_keep_counters_exact():
+    """Replies, deletions and restores of the same thread's posts at the same time."""
+    board = make_board()
+    thread = make_thread(board=board)
+    staff = make_user(staff=True)
+    repliers = [make_user() for _ in range(WORKERS)]
+    early = [services.create_reply(thread=thread, author=repliers[i], body="早")
+             for i in range(WORKERS)]
+
+    def work(i: int) -> None:
+        own = Thread.objects.get(pk=thread.pk)
+        for k in range(PER_WORKER // 2):
+            if i % 2:
+                services.create_reply(thread=own, author=repliers[i], body=f"{i}-{k}")
+            else:
+                post = Post.objects.get(pk=early[(i + k) % WORKERS].pk)
+                if post.is_deleted:
+                    services.restore_post(post=post, actor=staff)
+                else:
+                    services.delete_post(post=post, actor=staff)
+
+    assert run_together(work) == []
+
+    floors = list(Post.objects.filter(thread=thread).order_by("floor")
+                  .values_list("floor", flat=True))
+    assert floors == list(range(1, len(floors) + 1))
+    assert {k: v for k, v in recount_all().items() if v} == {}
