@@ -30,6 +30,15 @@ from django.utils.translation import gettext_lazy as _
 
 from . import context_processors, permissions, services
 from .models import Board, Category, Post, SiteSettings, Tag, Thread
+from .moderation import services as mod_services
+from .moderation.admin_actions import (
+    ModerationActionForm,
+    highlight_action,
+    merge_action,
+    split_posts_action,
+)
+from .moderation.admin_ip import PostsByIPMixin
+from .moderation.forms import ReasonField
 from .tags import normalize_tag_names, tag_slug
 
 # --- site header ------------------------------------------------------------------------
@@ -55,20 +64,35 @@ def _error_text(exc: Exception) -> str:
 
 
 class BoardScopedAdmin(admin.ModelAdmin):
-    """Where board moderators will be scoped to their own boards.
+    """Scopes board moderators to their own boards.
 
-    Today only staff reach the admin, and staff moderate every board, so nothing is
-    filtered. To let non-superuser board moderators in later, make `scope_to_boards`
-    filter `{lookup or self.board_lookup}__in=permissions.moderated_board_ids(user)`
-    for them: every list, change page, action and board choice here goes through
-    it, and per-object change permission already asks `permissions.can_moderate`.
+    Board moderators (Board.moderators members who are not superusers) reach the
+    admin through the 版主 group (see forum.moderation.staff); staff moderate every
+    board. Every list, change page, action and board choice here goes through
+    `scope_to_boards`; per-object change permission asks `permissions.can_moderate`;
+    another board's object by URL is a 403 (`get_object`).
     """
 
     board_lookup = "board"  # path from this model to its Board
 
     def scope_to_boards(self, request, queryset: QuerySet, lookup: str | None = None) -> QuerySet:
         """Rows (reached from their board by `lookup`) this user may moderate here."""
-        return queryset
+        user = getattr(request, "user", None)
+        if user is None or permissions.is_global_moderator(user):
+            return queryset  # staff (or an internal call without a request user)
+        ids = permissions.moderated_board_ids(user)
+        return queryset.filter(**{f"{lookup or self.board_lookup}__in": ids})
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None and from_field is None:
+            try:
+                exists = self.model._default_manager.filter(pk=object_id).exists()
+            except (ValueError, ValidationError):
+                exists = False
+            if exists:  # it is there, but on a board this moderator does not moderate
+                raise PermissionDenied
+        return obj
 
     def boards_for(self, request) -> QuerySet[Board]:
         """Boards the user may pick in a form, e.g. as a thread's new board."""
@@ -207,6 +231,7 @@ class BoardAdminForm(forms.ModelForm):
             "description",
             "position",
             "moderators",
+            "new_member_approval",
             "jammer",
         ]
 
@@ -245,7 +270,7 @@ class BoardAdmin(BoardScopedAdmin):
     prepopulated_fields = {"slug": ("name",)}
     fieldsets = (
         (None, {"fields": ("category", "parent", "name", "slug", "description", "position")}),
-        (_("Moderation"), {"fields": ("moderators", "jammer")}),
+        (_("Moderation"), {"fields": ("moderators", "new_member_approval", "jammer")}),
         (_("Counters"), {"fields": ("thread_count", "post_count", "posts_today", "last_post")}),
     )
     readonly_fields = ("thread_count", "post_count", "posts_today", "last_post")
@@ -277,14 +302,21 @@ class BoardAdmin(BoardScopedAdmin):
 # --- threads ---------------------------------------------------------------------------
 
 
+def _reason(request) -> str:
+    """The reason typed next to the action menu (or on an intermediate page)."""
+    return (request.POST.get("reason") or "").strip()[:200]
+
+
 def _flag_action(name: str, description, done, **flags):
     """An admin action that sets thread flags through services.set_thread_flags."""
 
     def action(modeladmin, request, queryset):
+        reason = _reason(request)
         modeladmin.run_per_object(
             request,
             queryset,
-            lambda t: services.set_thread_flags(thread=t, actor=request.user, **flags),
+            lambda t: mod_services.set_flags(thread=t, actor=request.user, reason=reason,
+                                             **flags),
             done,
         )
 
@@ -293,9 +325,12 @@ def _flag_action(name: str, description, done, **flags):
 
 
 class ThreadAdminForm(forms.ModelForm):
+    reason = ReasonField(help_text=_("Logged and sent to the author with each change."))
+
     class Meta:
         model = Thread
-        fields = ["title", "board", "tags", "sticky", "is_digest", "is_closed", "is_deleted"]
+        fields = ["title", "board", "tags", "sticky", "is_digest", "highlight", "is_closed",
+                  "is_deleted"]
 
     def clean_title(self):
         return services.clean_title(self.cleaned_data["title"])
@@ -308,6 +343,10 @@ class ThreadAdminForm(forms.ModelForm):
 
 class MoveThreadsForm(forms.Form):
     board = forms.ModelChoiceField(queryset=Board.objects.none(), label=_("Target board"))
+    leave_redirect = forms.BooleanField(
+        label=_("Leave a “moved” notice in the old board"), required=False, initial=True
+    )
+    reason = ReasonField()
 
     def __init__(self, *args, boards: QuerySet[Board], **kwargs):
         super().__init__(*args, **kwargs)
@@ -334,7 +373,7 @@ class ThreadAdmin(BoardScopedAdmin):
         "is_deleted",
         "last_post_at",
     )
-    list_filter = ("board", "sticky", "is_digest", "is_closed", "is_deleted")
+    list_filter = ("board", "sticky", "is_digest", "highlight", "is_closed", "is_deleted")
     list_select_related = ("board", "author")
     search_fields = ("title", "author__username", "id__exact")
     date_hierarchy = "created_at"
@@ -344,7 +383,10 @@ class ThreadAdmin(BoardScopedAdmin):
     autocomplete_fields = ("board", "tags")
     fieldsets = (
         (None, {"fields": ("title", "board", "tags")}),
-        (_("Moderation"), {"fields": ("sticky", "is_digest", "is_closed", "is_deleted")}),
+        (
+            _("Moderation"),
+            {"fields": ("sticky", "is_digest", "highlight", "is_closed", "is_deleted", "reason")},
+        ),
         (
             _("Activity"),
             {
@@ -373,14 +415,19 @@ class ThreadAdmin(BoardScopedAdmin):
         "deleted_at",
         "posts_link",
     )
+    action_form = ModerationActionForm
     actions = (
         "stick",
+        "stick_category",
+        "stick_global",
         "unstick",
         "make_digest",
         "remove_digest",
         "close",
         "reopen",
         "move_to_board",
+        "merge_threads",
+        "highlight_titles",
         "soft_delete",
         "restore",
     )
@@ -420,16 +467,23 @@ class ThreadAdmin(BoardScopedAdmin):
         changed = set(form.changed_data)
         if "title" in changed and obj.title != current.title:
             Thread.objects.filter(pk=obj.pk).update(title=obj.title)
-        flags = {f: getattr(obj, f) for f in ("sticky", "is_digest", "is_closed") if f in changed}
+        reason = form.cleaned_data.get("reason", "")
+        flags = {
+            f: getattr(obj, f)
+            for f in ("sticky", "is_digest", "is_closed", "highlight")
+            if f in changed
+        }
         if flags:
-            services.set_thread_flags(thread=current, actor=request.user, **flags)
+            mod_services.set_flags(thread=current, actor=request.user, reason=reason, **flags)
         if "board" in changed:
-            services.move_thread(thread=current, actor=request.user, board=obj.board)
+            mod_services.move_thread(
+                thread=current, actor=request.user, board=obj.board, reason=reason
+            )
         if "is_deleted" in changed:
             if obj.is_deleted:
-                services.delete_thread(thread=current, actor=request.user)
+                mod_services.delete_thread(thread=current, actor=request.user, reason=reason)
             else:
-                services.restore_thread(thread=current, actor=request.user)
+                mod_services.restore_thread(thread=current, actor=request.user, reason=reason)
         obj.refresh_from_db()
 
     def save_related(self, request, form, formsets, change):
@@ -447,6 +501,18 @@ class ThreadAdmin(BoardScopedAdmin):
         _("Stick selected threads in their board"),
         ngettext_lazy("%(count)d thread stuck.", "%(count)d threads stuck.", "count"),
         sticky=Thread.Sticky.BOARD,
+    )
+    stick_category = _flag_action(
+        "stick_category",
+        _("Stick selected threads in their category"),
+        ngettext_lazy("%(count)d thread stuck.", "%(count)d threads stuck.", "count"),
+        sticky=Thread.Sticky.CATEGORY,
+    )
+    stick_global = _flag_action(
+        "stick_global",
+        _("Stick selected threads everywhere (staff)"),
+        ngettext_lazy("%(count)d thread stuck.", "%(count)d threads stuck.", "count"),
+        sticky=Thread.Sticky.GLOBAL,
     )
     unstick = _flag_action(
         "unstick",
@@ -487,21 +553,26 @@ class ThreadAdmin(BoardScopedAdmin):
 
     @admin.action(description=_("Delete selected threads (soft, can be restored)"))
     def soft_delete(self, request, queryset):
+        reason = _reason(request)
         self.run_per_object(
             request,
             queryset,
-            lambda t: services.delete_thread(thread=t, actor=request.user),
+            lambda t: mod_services.delete_thread(thread=t, actor=request.user, reason=reason),
             ngettext_lazy("%(count)d thread deleted.", "%(count)d threads deleted.", "count"),
         )
 
     @admin.action(description=_("Restore selected deleted threads"))
     def restore(self, request, queryset):
+        reason = _reason(request)
         self.run_per_object(
             request,
             queryset,
-            lambda t: services.restore_thread(thread=t, actor=request.user),
+            lambda t: mod_services.restore_thread(thread=t, actor=request.user, reason=reason),
             ngettext_lazy("%(count)d thread restored.", "%(count)d threads restored.", "count"),
         )
+
+    merge_threads = merge_action
+    highlight_titles = highlight_action
 
     @admin.action(description=_("Move selected threads to another board…"))
     def move_to_board(self, request, queryset):
@@ -511,10 +582,14 @@ class ThreadAdmin(BoardScopedAdmin):
             form = MoveThreadsForm(request.POST, boards=boards)
             if form.is_valid():
                 board = form.cleaned_data["board"]
+                stub, reason = form.cleaned_data["leave_redirect"], form.cleaned_data["reason"]
                 self.run_per_object(
                     request,
                     queryset,
-                    lambda t: services.move_thread(thread=t, actor=request.user, board=board),
+                    lambda t: mod_services.move_thread(
+                        thread=t, actor=request.user, board=board, reason=reason,
+                        leave_redirect=stub,
+                    ),
                     ngettext_lazy(
                         "%(count)d thread moved to “%(board)s”.",
                         "%(count)d threads moved to “%(board)s”.",
@@ -524,7 +599,7 @@ class ThreadAdmin(BoardScopedAdmin):
                 )
                 return None  # back to the change list, filters kept
         else:
-            form = MoveThreadsForm(boards=boards)
+            form = MoveThreadsForm(boards=boards, initial={"reason": _reason(request)})
         threads = list(queryset.select_related("board"))
         opts = self.model._meta
         context = {
@@ -556,7 +631,7 @@ class PostAdminForm(forms.ModelForm):
 
 
 @admin.register(Post)
-class PostAdmin(BoardScopedAdmin):
+class PostAdmin(PostsByIPMixin, BoardScopedAdmin):
     form = PostAdminForm
     board_lookup = "thread__board"
     list_display = (
@@ -611,7 +686,8 @@ class PostAdmin(BoardScopedAdmin):
         "deleted_by",
         "delete_reason",
     )
-    actions = ("soft_delete", "restore")
+    action_form = ModerationActionForm
+    actions = ("soft_delete", "restore", "split_to_new_thread")
 
     def board_of(self, obj) -> Board:
         return obj.thread.board
@@ -651,18 +727,26 @@ class PostAdmin(BoardScopedAdmin):
 
     @admin.action(description=_("Delete selected posts (soft, can be restored)"))
     def soft_delete(self, request, queryset):
+        reason = _reason(request)
         self.run_per_object(
             request,
             queryset,
-            lambda p: services.delete_post(post=p, actor=request.user),
+            lambda p: mod_services.delete_post(post=p, actor=request.user, reason=reason),
             ngettext_lazy("%(count)d post deleted.", "%(count)d posts deleted.", "count"),
         )
 
     @admin.action(description=_("Restore selected deleted posts"))
     def restore(self, request, queryset):
+        reason = _reason(request)
         self.run_per_object(
             request,
             queryset,
-            lambda p: services.restore_post(post=p, actor=request.user),
+            lambda p: mod_services.restore_post(post=p, actor=request.user, reason=reason),
             ngettext_lazy("%(count)d post restored.", "%(count)d posts restored.", "count"),
         )
+
+    split_to_new_thread = split_posts_action
+
+
+# Moderation pages (issue 5): reports, approval queue, recycle bin, bans, the log.
+from .moderation import admin as moderation_admin  # noqa: E402, F401

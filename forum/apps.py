@@ -8,3 +8,5 @@ class ForumConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401
+        from .moderation import signals as moderation_signals  # noqa: F401
+        from .search import signals as search_signals  # noqa: F401

@@ -36,6 +36,7 @@ def upload(*, uploader, file) -> Attachment:
     """Decode, re-encode and store one image; raises ValidationError with the reason."""
     if not uploader.is_authenticated or not uploader.is_active:
         raise PermissionDenied(_("You need to log in before uploading."))
+    permissions.ensure_can_write(uploader)  # a banned member uploads nothing either
     image = clean_image(file)
     with transaction.atomic():
         return Attachment.objects.create(

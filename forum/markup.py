@@ -20,7 +20,7 @@ import bleach
 import mistune
 from bleach.linkifier import LinkifyFilter
 
-RENDER_VERSION = 1
+RENDER_VERSION = 2  # 2: @mentions of existing members are links
 
 ALLOWED_TAGS = frozenset({
     "p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "blockquote",
@@ -62,6 +62,64 @@ def sanitize(fragment_html: str) -> str:
 def html_to_text(fragment_html: str) -> str:
     text = _text_cleaner.clean(fragment_html)
     return re.sub(r"\s+", " ", html_lib.unescape(text)).strip()
+
+
+# --- @mentions (accounts.mentions decides which names exist) -----------------------------
+
+_NO_MENTION_TAGS = frozenset({"a", "pre", "code"})
+
+
+class _MentionFilter(bleach.html5lib_shim.Filter):
+    """Turns "@name" in text nodes into a link to the member's page.
+
+    A token filter run over cleaned HTML, as the jammer's pass: it only splits text
+    tokens and adds whole <a> elements of its own, never inside links or code.
+    """
+
+    def __init__(self, source, links):
+        super().__init__(source)
+        self.links = links
+        names = sorted(links, key=len, reverse=True)
+        self.pattern = re.compile(
+            r"(?<![A-Za-z0-9_@.+-])@(" + "|".join(re.escape(n) for n in names) + ")"
+        )
+
+    def __iter__(self):
+        skipping = 0
+        for token in super().__iter__():
+            kind = token["type"]
+            if kind == "StartTag" and token["name"] in _NO_MENTION_TAGS:
+                skipping += 1
+            elif kind == "EndTag" and token["name"] in _NO_MENTION_TAGS:
+                skipping = max(0, skipping - 1)
+            elif kind == "Characters" and not skipping:
+                yield from self._split(token["data"])
+                continue
+            yield token
+
+    def _split(self, text: str):
+        end = 0
+        for match in self.pattern.finditer(text):
+            if match.start() > end:
+                yield {"type": "Characters", "data": text[end:match.start()]}
+            attrs = {(None, "href"): self.links[match.group(1)], (None, "class"): "mention"}
+            yield {"type": "StartTag", "name": "a", "data": attrs}
+            yield {"type": "Characters", "data": match.group(0)}
+            yield {"type": "EndTag", "name": "a"}
+            end = match.end()
+        if end < len(text):
+            yield {"type": "Characters", "data": text[end:]}
+
+
+def link_mentions(fragment_html: str, links: dict[str, str]) -> str:
+    """Cleaned HTML with each "@name" in `links` ({name: url}) made a link."""
+    if not links:
+        return fragment_html
+    cleaner = bleach.Cleaner(
+        tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, protocols=ALLOWED_PROTOCOLS,
+        strip=True, strip_comments=True, filters=[partial(_MentionFilter, links=links)],
+    )
+    return cleaner.clean(fragment_html)
 
 
 # --- hidden blocks -------------------------------------------------------------------
@@ -171,14 +229,15 @@ def render_fragment(source: str) -> str:
     return sanitize(_markdown(_place_attachments(source)))
 
 
-def render(source: str) -> RenderedBody:
+def render(source: str, *, mentions: dict[str, str] | None = None) -> RenderedBody:
+    """`mentions` ({username: url}) links those "@username"s (see accounts.mentions)."""
     full: list[str] = []
     public: list[str] = []
     texts: list[str] = []
     rules: list[HideRule] = []
     hidden: list[str] = []
     for segment in split_hidden(source):
-        fragment = render_fragment(segment.text)
+        fragment = link_mentions(render_fragment(segment.text), mentions or {})
         if segment.rule is None:
             full.append(fragment)
             public.append(fragment)

@@ -83,6 +83,11 @@ class Board(models.Model):
         _("jammer for signed-in members"), default=False,
         help_text=_("Off: signed-in members get clean text; only guests get the junk."),
     )
+    new_member_approval = models.BooleanField(
+        _("new members' posts need approval"), default=False,
+        help_text=_("Threads and replies by new members wait in the approval queue "
+                    "until a moderator approves them."),
+    )
     thread_count = models.PositiveIntegerField(_("threads"), default=0, editable=False)
     post_count = models.PositiveIntegerField(_("posts"), default=0, editable=False)
     today_post_count = models.PositiveIntegerField(_("today's posts"), default=0, editable=False)
@@ -129,7 +134,9 @@ class ThreadQuerySet(models.QuerySet):
 
     def visible_to(self, user) -> ThreadQuerySet:
         """Threads the user may open: live ones, plus deleted ones for their moderators."""
-        if user.is_authenticated and user.is_staff:
+        from .permissions import is_global_moderator
+
+        if is_global_moderator(user):
             return self
         if user.is_authenticated:
             return self.filter(Q(is_deleted=False) | Q(board__moderators=user)).distinct()
@@ -147,6 +154,16 @@ class Thread(models.Model):
         BOARD = 1, _("sticky in board")
         CATEGORY = 2, _("sticky in category")
         GLOBAL = 3, _("sticky everywhere")
+
+    class Highlight(models.TextChoices):
+        # Discuz!'s title highlight colours; CSS classes hl-<value>.
+        NONE = "", _("no highlight")
+        RED = "red", _("red")
+        ORANGE = "orange", _("orange")
+        GREEN = "green", _("green")
+        BLUE = "blue", _("blue")
+        PURPLE = "purple", _("purple")
+        BOLD = "bold", _("bold")
 
     board = models.ForeignKey(
         Board, on_delete=models.PROTECT, related_name="threads", verbose_name=_("board")
@@ -171,6 +188,9 @@ class Thread(models.Model):
         _("sticky"), choices=Sticky.choices, default=Sticky.NONE
     )
     is_digest = models.BooleanField(_("digest"), default=False)
+    highlight = models.CharField(
+        _("title highlight"), max_length=10, choices=Highlight.choices, blank=True, default=""
+    )
     is_closed = models.BooleanField(_("closed"), default=False)
     is_deleted = models.BooleanField(_("deleted"), default=False)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -305,3 +325,17 @@ class Attachment(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("forum:attachment", args=[self.pk])
+
+
+# Moderation records live in forum/moderation/ but belong to this app.
+from .moderation.models import (  # noqa: E402, F401
+    Ban,
+    DeletedPost,
+    DeletedThread,
+    ModerationLog,
+    ModeratorStaffGrant,
+    PendingPost,
+    Report,
+    ReportEntry,
+    ThreadRedirect,
+)

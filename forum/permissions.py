@@ -31,10 +31,47 @@ def moderated_board_ids(user) -> frozenset[int]:
     return cached
 
 
+def is_global_moderator(user) -> bool:
+    """Staff moderate every board, except board moderators (see forum.moderation.staff):
+    a non-superuser who moderates some board has is_staff only to reach the admin."""
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    return user.is_superuser or not moderated_board_ids(user)
+
+
 def can_moderate(user, board) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
-    return user.is_staff or board.pk in moderated_board_ids(user)
+    return board.pk in moderated_board_ids(user) or is_global_moderator(user)
+
+
+# --- bans ---------------------------------------------------------------------------
+
+def ban_refusal(user) -> str | None:
+    """Why a banned member may not write, or None; one query, cached for the request."""
+    if not user.is_authenticated:
+        return None
+    cached = getattr(user, "_forum_ban_refusal", False)
+    if cached is False:
+        from .moderation.bans import refusal_for
+
+        cached = refusal_for(user)
+        user._forum_ban_refusal = cached
+    return cached
+
+
+def ensure_can_write(user) -> None:
+    """Every write by a member checks this once: signed in, active, not banned.
+
+    For writes outside the forum's own (follow, profile edits, …) too.
+    """
+    if not user.is_authenticated:
+        raise PermissionDenied(_("You need to log in first."))
+    if not user.is_active:
+        raise PermissionDenied(_("Your account is disabled."))
+    reason = ban_refusal(user)
+    if reason:
+        raise PermissionDenied(reason)
 
 
 def can_see_thread(user, thread) -> bool:
@@ -47,14 +84,13 @@ def ensure_can_see_thread(user, thread) -> None:
 
 
 def can_start_thread(user, board) -> bool:
-    return bool(user.is_authenticated and user.is_active)
+    return bool(user.is_authenticated and user.is_active) and not ban_refusal(user)
 
 
 def ensure_can_start_thread(user, board) -> None:
     if not user.is_authenticated:
         raise PermissionDenied(_("You need to log in before posting."))
-    if not user.is_active:
-        raise PermissionDenied(_("Your account is disabled."))
+    ensure_can_write(user)
 
 
 def reply_refusal(user, thread) -> str | None:
@@ -63,6 +99,9 @@ def reply_refusal(user, thread) -> str | None:
         return _("You need to log in before replying.")
     if not user.is_active:
         return _("Your account is disabled.")
+    banned = ban_refusal(user)
+    if banned:
+        return banned
     if thread.is_deleted:
         return _("This thread has been deleted.")
     if thread.is_closed and not can_moderate(user, thread.board):
@@ -81,7 +120,7 @@ def ensure_can_reply(user, thread) -> None:
 
 
 def can_edit_post(user, post) -> bool:
-    if not user.is_authenticated or not user.is_active:
+    if not user.is_authenticated or not user.is_active or ban_refusal(user):
         return False
     if can_moderate(user, post.thread.board):
         return True
@@ -89,6 +128,7 @@ def can_edit_post(user, post) -> bool:
 
 
 def ensure_can_edit_post(user, post) -> None:
+    ensure_can_write(user)
     if not can_edit_post(user, post):
         raise PermissionDenied(_("You may not edit this post."))
 
@@ -105,6 +145,55 @@ def ensure_can_delete_post(user, post) -> None:
 def ensure_can_moderate(user, board) -> None:
     if not can_moderate(user, board):
         raise PermissionDenied(_("Only moderators of this board may do that."))
+
+
+# --- reports, new members, approval ---------------------------------------------------
+
+def can_report(user, post) -> bool:
+    return bool(user.is_authenticated and user.is_active and not post.is_deleted
+                and post.author_id != user.pk)
+
+
+def ensure_can_report(user, post) -> None:
+    ensure_can_write(user)
+    ensure_can_see_thread(user, post.thread)
+    if post.is_deleted:
+        raise PermissionDenied(_("This post has been deleted already."))
+    if post.author_id == user.pk:
+        raise PermissionDenied(_("You cannot report your own post."))
+
+
+def is_new_member(user) -> bool:
+    """Under FORUM_NEW_MEMBER_POSTS live posts or FORUM_NEW_MEMBER_HOURS old."""
+    from django.conf import settings
+
+    if not user.is_authenticated:
+        return True
+    if user.is_staff or moderated_board_ids(user):
+        return False
+    young = user.date_joined > timezone.now() - timedelta(hours=settings.FORUM_NEW_MEMBER_HOURS)
+    profile = getattr(user, "profile", None)
+    few = (getattr(profile, "post_count", 0) or 0) < settings.FORUM_NEW_MEMBER_POSTS
+    return young or few
+
+
+def can_post_links(user, board) -> bool:
+    """New members may not post links or images until trusted (spam resistance)."""
+    return can_moderate(user, board) or not is_new_member(user)
+
+
+def needs_approval(user, board) -> bool:
+    """A new member's post in a board with an approval queue waits for a moderator."""
+    return bool(board.new_member_approval and not can_moderate(user, board)
+                and is_new_member(user))
+
+
+def can_ban(user, scope: str) -> bool:
+    """Staff may ban from the site; board moderators only from posting."""
+    if is_global_moderator(user):
+        return True
+    return bool(user.is_authenticated and user.is_active and moderated_board_ids(user)
+                and scope == "posting")
 
 
 # --- hidden content -------------------------------------------------------------------

@@ -39,8 +39,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Profile
+from accounts.recount import recount_people
 
 from .models import Board, Post, Tag, Thread
+from .moderation.recount import recount_moderation
 
 # Stands in for NULL when comparing nullable foreign keys: ids are never 0, and
 # plain `=` would treat NULL = NULL as unknown and miss or invent differences.
@@ -203,4 +205,7 @@ def recount_all() -> dict[str, int]:
         _recount_threads(changes)
         _recount_tags(changes)
         _recount_profiles(changes)
+        # Follower/following counts, credits from the ledger, levels, unread counts.
+        recount_people(changes, count=_count, repair=_repair)
+        recount_moderation(changes, count=_count, repair=_repair)  # reporters per report
     return changes

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from . import markup
 from .models import Post
+from .search import index as search_index
 from .services import _apply_rendering
 
 RENDERED_FIELDS = (
@@ -24,7 +25,9 @@ RENDERED_FIELDS = (
 def rerender_post(post: Post) -> Post:
     """Re-render one post from its stored source and save the derived fields."""
     _apply_rendering(post, post.body)
-    post.save(update_fields=RENDERED_FIELDS)
+    with transaction.atomic():
+        post.save(update_fields=RENDERED_FIELDS)
+        search_index.index_post(post)  # the public text may have changed
     return post
 
 
@@ -51,6 +54,7 @@ def rerender_posts(*, everything: bool = False, batch_size: int = 500,
             _apply_rendering(post, post.body)
         with transaction.atomic():
             Post.objects.bulk_update(batch, RENDERED_FIELDS)
+            search_index.reindex_posts([p.pk for p in batch])
         done += len(batch)
         last_pk = batch[-1].pk
         if progress:

@@ -19,10 +19,13 @@ from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import mentions as people_mentions
+from accounts import services as people
 from accounts.models import Profile
 
 from . import attachments, markup, permissions
 from .models import Board, Post, Tag, Thread
+from .search import index as search_index
 from .tags import normalize_tag_names, tag_slug
 
 # --- validation ---------------------------------------------------------------------
@@ -56,7 +59,7 @@ def clean_body(body: str) -> str:
 
 
 def _apply_rendering(post: Post, body: str) -> None:
-    rendered = markup.render(body)
+    rendered = markup.render(body, mentions=people_mentions.links(body))
     post.body = body
     post.html = rendered.html
     post.html_public = rendered.html_public
@@ -191,12 +194,14 @@ def create_thread(*, board: Board, author, title: str, body: str, tags: Iterable
         post.save()
         attachments.link_to_post(post=post, user=author)
         set_tags(thread=thread, names=tag_names)
+        search_index.index_post(post)
         _bump_board(board.pk, threads=1, posts=1, today=_is_today(now), last_post_id=post.pk)
         if created_at is not None:  # backdated (imports, demo data): may not be the newest
             refresh_board_last_post(board.pk)
         Profile.objects.filter(user_id=author.pk).update(
             thread_count=F("thread_count") + 1, post_count=F("post_count") + 1
         )
+        people.thread_created(thread=thread, post=post, at=now, notify=created_at is None)
     return thread
 
 
@@ -224,6 +229,9 @@ def create_reply(*, thread: Thread, author, body: str, author_ip: str | None = N
         if created_at is not None:
             refresh_board_last_post(locked.board_id)
         Profile.objects.filter(user_id=author.pk).update(post_count=F("post_count") + 1)
+        people.reply_created(post=post, board_id=locked.board_id, at=now,
+                             notify=created_at is None)
+        search_index.index_post(post)
     thread.last_floor, thread.reply_count = floor, locked.reply_count + 1
     thread.last_post_at, thread.last_poster_id = now, author.pk
     return post
@@ -246,6 +254,7 @@ def edit_post(*, post: Post, editor, body: str, title: str | None = None,
         ])
         post.refresh_from_db(fields=["edit_count"])
         attachments.link_to_post(post=post, user=editor)
+        people.post_edited(post=post, editor=editor)
         if post.floor == 1:
             thread = post.thread
             if title is not None and title != thread.title:
@@ -253,6 +262,7 @@ def edit_post(*, post: Post, editor, body: str, title: str | None = None,
                 Thread.objects.filter(pk=thread.pk).update(title=title)
             if tags is not None:
                 set_tags(thread=thread, names=tags)
+        search_index.index_post(post)
     return post
 
 
@@ -270,6 +280,7 @@ def delete_post(*, post: Post, actor, reason: str = "") -> None:
             is_deleted=True, deleted_at=timezone.now(), deleted_by_id=actor.pk,
             delete_reason=reason[:200],
         )
+        search_index.remove_post(locked.pk)
         thread = locked.thread
         # The thread's own counters follow its posts whatever the thread's state (a
         # moderator may clean up a deleted thread before restoring it); the board's
@@ -282,6 +293,7 @@ def delete_post(*, post: Post, actor, reason: str = "") -> None:
                 post_count=F("post_count") - 1
             )
             refresh_board_last_post(thread.board_id)
+        people.post_deleted(post=locked, thread=thread, actor=actor, reason=reason)
     post.is_deleted = True
 
 
@@ -297,6 +309,7 @@ def restore_post(*, post: Post, actor) -> None:
         Post.objects.filter(pk=locked.pk).update(
             is_deleted=False, deleted_at=None, deleted_by=None, delete_reason=""
         )
+        search_index.index_post(locked)
         thread = locked.thread
         Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") + 1)
         refresh_thread_last_post(thread)
@@ -306,6 +319,7 @@ def restore_post(*, post: Post, actor) -> None:
                 post_count=F("post_count") + 1
             )
             refresh_board_last_post(thread.board_id)
+        people.post_restored(post=locked, thread=thread, actor=actor)
     post.is_deleted = False
 
 
@@ -336,8 +350,10 @@ def delete_thread(*, thread: Thread, actor, reason: str = "") -> None:
         if locked.is_deleted:
             return
         Thread.objects.filter(pk=locked.pk).update(is_deleted=True, deleted_at=timezone.now())
+        search_index.remove_thread(locked.pk)
         locked.is_deleted = True
         _thread_leaves_board(locked, -1)
+        people.thread_deleted(thread=locked, actor=actor, reason=reason)
     thread.is_deleted = True
 
 
@@ -348,8 +364,10 @@ def restore_thread(*, thread: Thread, actor) -> None:
         if not locked.is_deleted:
             return
         Thread.objects.filter(pk=locked.pk).update(is_deleted=False, deleted_at=None)
+        search_index.index_thread(locked)
         locked.is_deleted = False
         _thread_leaves_board(locked, 1)
+        people.thread_restored(thread=locked, actor=actor)
     thread.is_deleted = False
 
 
@@ -364,20 +382,23 @@ def move_thread(*, thread: Thread, actor, board: Board) -> None:
         if not locked.is_deleted:
             _thread_leaves_board(locked, -1)
         Thread.objects.filter(pk=locked.pk).update(board=board)
+        search_index.move_thread(locked.pk, old_board_id=old_board_id, new_board_id=board.pk)
         locked.board_id = board.pk
         if not locked.is_deleted:
             _thread_leaves_board(locked, 1)
             # The old board's last post may have been in this thread: look again now
             # that the thread is gone from it.
             refresh_board_last_post(old_board_id)
+        people.thread_moved(thread=locked, actor=actor, board=board)
     thread.board = board
 
 
 def set_thread_flags(*, thread: Thread, actor, sticky: int | None = None,
-                     is_digest: bool | None = None, is_closed: bool | None = None) -> None:
-    """Stick/unstick, digest/undigest, close/open."""
+                     is_digest: bool | None = None, is_closed: bool | None = None,
+                     highlight: str | None = None) -> None:
+    """Stick/unstick, digest/undigest, close/open, highlight the title."""
     permissions.ensure_can_moderate(actor, thread.board)
-    if sticky == Thread.Sticky.GLOBAL and not permissions.is_staff(actor):
+    if sticky == Thread.Sticky.GLOBAL and not permissions.is_global_moderator(actor):
         raise ValidationError(_("Only staff can stick a thread everywhere."))
     changes = {}
     if sticky is not None:
@@ -386,10 +407,19 @@ def set_thread_flags(*, thread: Thread, actor, sticky: int | None = None,
         changes["is_digest"] = is_digest
     if is_closed is not None:
         changes["is_closed"] = is_closed
+    if highlight is not None:
+        if highlight not in Thread.Highlight.values:
+            raise ValidationError(_("Unknown highlight colour."))
+        changes["highlight"] = highlight
     if changes:
-        Thread.objects.filter(pk=thread.pk).update(**changes)
-        for key, value in changes.items():
-            setattr(thread, key, value)
+        with transaction.atomic():
+            before = (Thread.objects.select_for_update().filter(pk=thread.pk)
+                      .values("is_deleted", *changes).first() or {})
+            Thread.objects.filter(pk=thread.pk).update(**changes)
+            for key, value in changes.items():
+                setattr(thread, key, value)
+            people.thread_flags_changed(thread=thread, actor=actor, before=before,
+                                        after=changes)
 
 
 def record_views(thread_id: int, count: int) -> None:

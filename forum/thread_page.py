@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.safestring import mark_safe
 
+from accounts.follows import with_follow_state
+
 from . import floors, permissions
 from .jammer import jam
 from .markup import MARKER_RE, HideRule
@@ -69,9 +71,11 @@ class ThreadPage:
 
     # --- loading ---------------------------------------------------------------------
     def _base(self):
-        return Post.objects.filter(thread=self.thread).select_related(
-            "author", "author__profile", "edited_by"
+        qs = Post.objects.filter(thread=self.thread).select_related(
+            "author", "author__profile", "author__profile__level", "edited_by"
         )
+        # Author cards show the follow state in the same query (post.author_followed).
+        return with_follow_state(qs, self.user)
 
     def _load(self) -> None:
         last = self.thread.last_floor

@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from .views import attachments, boards, errors, posting, threads
+from .feeds import BoardThreadsFeed, LatestThreadsFeed
+from .moderation.urls import patterns as moderation_patterns
+from .search import views as search
+from .views import attachments, boards, crawlers, errors, posting, tags, threads
 
 forum_patterns = [
     path("", boards.index, name="index"),
@@ -17,10 +20,22 @@ forum_patterns = [
     path("p/<int:post_id>/quote/", posting.quote_post, name="quote"),
     path("a/<int:attachment_id>/", attachments.serve, name="attachment"),
     path("a/upload/", attachments.upload, name="attachment_upload"),
+    # Finding things (issue 7): search, tags, feeds, crawlers.
+    path("search/", search.search, name="search"),
+    path("tags/", tags.tag_cloud, name="tags"),
+    path("tags/<str:slug>/", tags.tag, name="tag"),
+    path("feed.xml", LatestThreadsFeed(), name="feed"),
+    path("b/<slug:slug>/feed.xml", BoardThreadsFeed(), name="board_feed"),
+    path("sitemap.xml", crawlers.sitemap_index, name="sitemap"),
+    path("sitemap-<slug:section>.xml", crawlers.sitemap_section, name="sitemap_section"),
+    path("robots.txt", crawlers.robots_txt, name="robots"),
+    # Moderation (issue 5): thread toolbar, per-floor actions, reports.
+    *moderation_patterns,
 ]
 
 urlpatterns = [
     path("", include((forum_patterns, "forum"))),
+    path("", include("accounts.urls")),  # /u/…, /rank/, /notifications/, /feed/ (issue 4)
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -31,3 +46,4 @@ handler400 = "forum.views.errors.bad_request"
 handler403 = "forum.views.errors.permission_denied"
 handler404 = "forum.views.errors.page_not_found"
 handler500 = "forum.views.errors.server_error"
+handler429 = "forum.moderation.views.too_many_requests"  # allauth's rate limits

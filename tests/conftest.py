@@ -18,6 +18,29 @@ def _fast_hashing_and_empty_cache(settings):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _abuse_limits_off(settings):
+    """Rate limits, the duplicate guard and new-member rules are off unless a test turns
+    them on (the moderation tests do, with the `abuse_limits` fixture below)."""
+    settings.FORUM_RATE_LIMITS = {}
+    settings.FORUM_DUPLICATE_SECONDS = 0
+    settings.FORUM_NEW_MEMBER_POSTS = 0
+    settings.FORUM_NEW_MEMBER_HOURS = 0
+
+
+@pytest.fixture
+def abuse_limits(settings):
+    """The production defaults of forum.settings, for tests of the limits themselves."""
+    settings.FORUM_RATE_LIMITS = {
+        "post": "6/m", "thread": "10/h", "report": "20/h",
+        "admin_login": "5/15m", "admin_login_ip": "30/h",
+    }
+    settings.FORUM_DUPLICATE_SECONDS = 60
+    settings.FORUM_NEW_MEMBER_POSTS = 3
+    settings.FORUM_NEW_MEMBER_HOURS = 24
+    return settings
+
+
 @pytest.fixture
 def board(db):
     return make_board("gongwen", name="公文写作")

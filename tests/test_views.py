@@ -221,7 +221,9 @@ def test_only_this_author_shows_only_their_floors(client, thread, author, small_
 def test_thread_shows_tags(client, board, author):
     thread = make_thread(board=board, author=author, tags=["公文", "纪要"])
     page = text(client.get(thread.get_absolute_url()))
-    assert '<span class="tag">公文</span>' in page and '<span class="tag">纪要</span>' in page
+    # Each tag links to its tag page (/tags/<slug>/).
+    assert '<a class="tag" rel="tag" href="/tags/%E5%85%AC%E6%96%87/">公文</a>' in page
+    assert '<a class="tag" rel="tag" href="/tags/%E7%BA%AA%E8%A6%81/">纪要</a>' in page
 
 
 def test_thread_shows_the_edit_note(client, thread, author):
@@ -293,10 +295,22 @@ def test_closed_thread_still_offers_moderators_a_reply_form(client_for, thread, 
     assert 'id="reply-form"' in text(client_for(moderator).get(thread.get_absolute_url()))
 
 
-def test_view_count_goes_up(client, thread):
+def shown_views(response) -> int:
+    stats = re.search(r'class="thread-stats">\s*<span>[^<]*<em>(\d+)</em>', text(response))
+    return int(stats.group(1))
+
+
+def test_view_count_goes_up_with_each_view(client, thread):
     client.get(thread.get_absolute_url())
-    response = client.get(thread.get_absolute_url())
-    assert re.search(r"<em>2</em>", text(response))
+    assert shown_views(client.get(thread.get_absolute_url())) == 2
+
+
+def test_buffered_views_reach_the_database_in_batches(client, thread, settings):
+    settings.FORUM_VIEW_FLUSH_EVERY = 3
+    for _ in range(7):
+        client.get(thread.get_absolute_url())
+    assert fresh(thread).view_count == 6  # two batches of three written, one pending
+    assert shown_views(client.get(thread.get_absolute_url())) == 8
 
 
 # --- print view -------------------------------------------------------------------------
@@ -529,8 +543,9 @@ def test_guest_gets_the_notice_with_login_and_register_links(client, secret_thre
     page = text(client.get(secret_thread.get_absolute_url()))
     notice = page[page.index('class="hide-notice"'):]
     notice = notice[:notice.index("</div>")]
-    assert f'href="{reverse("account_login")}' in notice
-    assert f'href="{reverse("account_signup")}"' in notice
+    back = f"?next={secret_thread.get_absolute_url()}"
+    assert f'href="{reverse("account_login")}{back}"' in notice
+    assert f'href="{reverse("account_signup")}{back}"' in notice
     assert "公开的开头" in page and "公开的结尾" in page
 
 

@@ -7,7 +7,10 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 
+from accounts.credits import rules_for_board
+
 from ..models import Board, Category, Thread
+from ..moderation.redirects import moved_stubs
 from ..thread_page import parse_page
 from ..views_counter import pending_views_many
 
@@ -40,9 +43,10 @@ def board(request, slug: str):
     board = get_object_or_404(Board.objects.select_related("category", "parent"), slug=slug)
     digest = request.GET.get("filter") == "digest"
     children = list(board.children.select_related("last_post__thread", "last_post__author"))
-    stickies = []
+    stickies, moved = [], []
     page_number = parse_page(request.GET.get("page"))
     if page_number == 1 and not digest:
+        moved = moved_stubs(board)  # "moved" notices of threads that left (issue 5)
         stickies = list(
             Thread.objects.live()
             .filter(
@@ -68,8 +72,10 @@ def board(request, slug: str):
     for t in rows:
         t.views_shown = t.view_count + pending.get(t.pk, 0)
     return render(request, "forum/board.html", {
-        "board": board, "children": children, "stickies": stickies, "page": page,
+        "board": board, "children": children, "stickies": stickies, "moved": moved,
+        "page": page,
         "digest": digest, "is_paginated": paginator.num_pages > 1,
+        "credit_rules": rules_for_board(board.pk),  # 本版积分规则 (cached)
     })
 
 

@@ -17,9 +17,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from .. import attachments, markup, permissions, services
+from .. import attachments, markup, permissions
 from ..forms import EditForm, ReplyForm, ThreadForm
 from ..models import Board, Post, Thread
+from ..moderation import gate
+from ..moderation.redirects import get_thread_following_merges
 from .threads import post_url
 
 TOKEN_TTL = 6 * 3600
@@ -92,11 +94,11 @@ def _preview(form, request) -> str | None:
 @require_http_methods(["GET", "POST"])
 def new_thread(request, slug: str):
     board = get_object_or_404(Board.objects.select_related("category"), slug=slug)
-    if not permissions.can_start_thread(request.user, board):
-        raise PermissionDenied(_("You may not start a thread here."))
+    permissions.ensure_can_start_thread(request.user, board)  # a ban says why
     data, upload_errors = _data_with_uploads(request)
     form = ThreadForm(data)
     preview = None
+    status = 200
     if request.method == "POST":
         preview = _preview(form, request)
         refused = _upload_errors_block(form, upload_errors)
@@ -106,26 +108,31 @@ def new_thread(request, slug: str):
             if not claimed:
                 return redirect(earlier or board)
             try:
-                thread = services.create_thread(
-                    board=board, author=request.user, title=form.cleaned_data["title"],
+                # Bans, rate limits, link and duplicate guards, the approval queue.
+                thread = gate.submit_thread(
+                    request, board=board, title=form.cleaned_data["title"],
                     body=form.cleaned_data["body"], tags=form.cleaned_data["tags"],
-                    author_ip=_client_ip(request),
                 )
             except (PermissionDenied, ValidationError) as error:
                 _settle_token(request.user, token, None)
                 _add_errors(form, error)
+                status = gate.error_status(error)
             else:
-                url = thread.get_absolute_url()
+                url = board.get_absolute_url() if gate.is_pending(thread) else (
+                    thread.get_absolute_url())
+                if gate.is_pending(thread):
+                    messages.info(request, gate.PENDING_MESSAGE)
                 _settle_token(request.user, token, url)
                 return redirect(url)
     return render(request, "forum/post_form.html", {
         "form": form, "board": board, "mode": "thread", "preview": preview,
-    })
+    }, status=status)
 
 
 @require_http_methods(["GET", "POST"])
 def reply(request, thread_id: int, quote: Post | None = None):
-    thread = get_object_or_404(Thread.objects.select_related("board"), pk=thread_id)
+    # A reply written while its thread was merged away goes to the merged thread.
+    thread = get_thread_following_merges(Thread.objects.select_related("board"), thread_id)
     if not permissions.can_see_thread(request.user, thread):
         if request.method != "POST":
             raise Http404(_("This thread does not exist or has been deleted."))
@@ -155,23 +162,25 @@ def reply(request, thread_id: int, quote: Post | None = None):
             if not claimed:
                 return redirect(earlier or thread)
             try:
-                post = services.create_reply(
-                    thread=thread, author=request.user, body=form.cleaned_data["body"],
-                    author_ip=_client_ip(request),
-                )
+                # Bans, rate limits, link and duplicate guards, the approval queue.
+                post = gate.submit_reply(request, thread=thread, body=form.cleaned_data["body"])
             except (PermissionDenied, ValidationError) as error:
                 _settle_token(request.user, token, None)
                 _add_errors(form, error)
-                status = 403 if isinstance(error, PermissionDenied) else 200
+                status = gate.error_status(error)
             else:
-                url = post_url(post)
+                if gate.is_pending(post):
+                    messages.info(request, gate.PENDING_MESSAGE)
+                url = thread.get_absolute_url() if gate.is_pending(post) else post_url(post)
                 _settle_token(request.user, token, url)
                 return redirect(url)
         elif refusal:
             status = 403
     return render(request, "forum/post_form.html", {
         "form": form, "thread": thread, "board": thread.board, "mode": "reply",
-        "preview": preview, "refusal": refusal,
+        "preview": preview,
+        # Said once: a refused submit already carries the reason as a form error.
+        "refusal": None if refusal in form.non_field_errors() else refusal,
     }, status=status)
 
 
@@ -204,8 +213,8 @@ def edit_post(request, post_id: int):
         refused = _upload_errors_block(form, upload_errors)
         if preview is None and not refused and form.is_valid():
             try:
-                services.edit_post(
-                    post=post, editor=request.user, body=form.cleaned_data["body"],
+                gate.submit_edit(  # new members' link rule, then services.edit_post
+                    request, post=post, body=form.cleaned_data["body"],
                     title=form.cleaned_data.get("title") if opening else None,
                     tags=form.cleaned_data.get("tags") if opening else None,
                 )

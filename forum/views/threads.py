@@ -7,13 +7,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts.sidebar import people_sidebar
+
 from .. import floors, permissions
 from ..forms import ReplyForm
 from ..models import Post, Thread
+from ..moderation import toolbar
+from ..moderation.redirects import follow_merged
 from ..thread_page import ThreadPage, get_thread_for
 from ..views_counter import count_view
 
 
+@follow_merged
 def thread(request, thread_id: int):
     thread = get_thread_for(request.user, thread_id)
     page = ThreadPage(
@@ -25,15 +30,19 @@ def thread(request, thread_id: int):
     return render(request, "forum/thread.html", {
         "thread": thread, "tp": page, "reply_form": reply_form,
         "read_mode": request.GET.get("mode") == "read",
+        "people_sidebar": people_sidebar(),  # 排行榜 top 5, 作者专栏 (cached)
+        "mod": toolbar.for_thread(thread, request.user) if page.can_moderate else None,
     })
 
 
+@follow_merged
 def thread_print(request, thread_id: int):
     thread = get_thread_for(request.user, thread_id)
     page = ThreadPage(thread, request.user, page=request.GET.get("page"), size=100)
     return render(request, "forum/print.html", {"thread": thread, "tp": page})
 
 
+@follow_merged
 def thread_neighbour(request, thread_id: int, direction: str):
     thread = get_thread_for(request.user, thread_id)
     siblings = Thread.objects.live().filter(board_id=thread.board_id)

@@ -19,6 +19,7 @@ import json
 import random
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -29,7 +30,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Profile
+from accounts import notifications as people_notices
+from accounts import services as people
+from accounts.models import FeaturedAuthor, Follow
 from forum import services
 from forum.models import Board, Category, Post, SiteSettings, Tag, Thread
 
@@ -118,8 +121,8 @@ class Seeder:
                 EmailAddress.objects.create(
                     user=user, email=spec["email"], verified=True, primary=True
                 )
-                Profile.objects.filter(user=user).update(
-                    bio=spec.get("bio", ""), signature=spec.get("signature", "")
+                people.save_profile(  # renders bio and signature like the settings form
+                    user=user, bio=spec.get("bio", ""), signature=spec.get("signature", "")
                 )
             self.members[spec["username"]] = user
             self.joined.append((user.date_joined, user))
@@ -325,14 +328,19 @@ class Seeder:
 
     # --- writing ------------------------------------------------------------------------
 
-    def write(self, plans: list[Plan]) -> None:
+    def write(self, plans: list[Plan], extra=()) -> None:
+        """Posts, and `extra` [(when, write)] (follows, visits), in global time order."""
         events = []
         for p, plan in enumerate(plans):
             events.append((plan.when, p, -1))
             events += [(reply.when, p, i) for i, reply in enumerate(plan.replies)]
+        events += [(when, len(plans), k) for k, (when, _write) in enumerate(extra)]
         events.sort(key=lambda e: (e[0], e[1], e[2]))
         recent_after = self.now - EDIT_AGE
         for when, p, i in events:
+            if p == len(plans):
+                extra[i][1]()
+                continue
             plan = plans[p]
             if i < 0:
                 plan.thread = services.create_thread(
@@ -396,6 +404,52 @@ class Seeder:
             views = len(plan.replies) * self.rng.randint(8, 40) + self.rng.randint(15, 300)
             services.record_views(plan.thread.pk, views)
 
+    def social_events(self) -> list[tuple[datetime.datetime, object]]:
+        """Follows and visits (daily-login credits, last active) as timed writes, so the
+        credit ledger grows in time order with the posts (issue 4). Drawn from an rng
+        of their own: the forum's content stays what the seed always made."""
+        rng = random.Random(4)
+        members = [u for _joined, u in sorted(self.joined, key=lambda j: j[0])]
+        events = []
+        for user in members:
+            others = [u for u in members if u != user]
+            for other in rng.sample(others, k=rng.randint(1, 4)):
+                since = max(user.date_joined, other.date_joined, self.start)
+                at = (since + (self.end - since) * rng.random()).replace(microsecond=0)
+                events.append((at, partial(people.follow, follower=user, followee=other, at=at)))
+        for user in members:
+            for days_ago in rng.sample(range(1, 30), k=rng.randint(2, 6)):
+                at = (self.end - datetime.timedelta(days=days_ago, minutes=rng.randint(0, 600))
+                      ).replace(microsecond=0)
+                events.append((at, partial(people.record_visit, user=user, daily=True, at=at)))
+        return events
+
+    def people(self, plans: list[Plan], social: list) -> dict[str, int]:
+        """A couple of unread notifications to show, and 作者专栏, through accounts."""
+        recent = [post for plan in plans for _when, post in plan.recent if post is not None]
+        recent.sort(key=lambda p: p.created_at)
+        notices = 0
+        for post in recent[-4:]:
+            notices += len(people_notices.deliver_post(post_id=post.pk, send_email=False,
+                                                       backdate=True))
+        star = self.members["刘正平"]
+        members = [u for _joined, u in self.joined]
+        fans = [u for u in members if u != star and not people.is_following(u, star)]
+        follows = Follow.objects.count()
+        if fans:
+            newest = max(fans, key=lambda u: u.date_joined)
+            follows += people.follow(follower=newest, followee=star)  # now: the newest entry
+            notices += len(people_notices.deliver_follow(
+                follower_id=newest.pk, followee_id=star.pk, send_email=False))
+        for position, name in enumerate(("刘正平", "陈静")):
+            spec = next(m for m in self.c["members"] if m["username"] == name)
+            FeaturedAuthor.objects.get_or_create(
+                user=self.members[name],
+                defaults={"position": position, "blurb": spec.get("bio", "")[:120]},
+            )
+        visits = sum(1 for _when, write in social if write.func is people.record_visit)
+        return {"follows": follows, "visits": visits, "notifications": notices}
+
     def run(self, n_threads: int) -> dict:
         self.site()
         self.make_members()
@@ -404,13 +458,15 @@ class Seeder:
         megathread = self.megathread_plan()
         plans = [reference, *self.notice_plans(), megathread]
         plans += [self.generated_plan() for _ in range(n_threads)]
-        self.write(plans)
+        social = self.social_events()
+        self.write(plans, social)
         flags = self.moderate(plans)
         edits = self.edit_recent(plans)
         self.record_views(plans)
+        people_counts = self.people(plans, social)
         return {
             "reference": reference.thread, "megathread": megathread.thread,
-            "flags": flags, "edits": edits,
+            "flags": flags, "edits": edits, "people": people_counts,
         }
 
 
@@ -443,7 +499,9 @@ class Command(BaseCommand):
             raise CommandError("--threads must be 0 or more.")
         corpus = json.loads((DATA_DIR / "corpus.json").read_text(encoding="utf-8"))
         started = time.monotonic()
-        with transaction.atomic():
+        # History, not news: nobody is notified of the demo's writes (its few sample
+        # notifications are delivered explicitly, see Seeder.people).
+        with transaction.atomic(), people_notices.muted():
             result = Seeder(corpus, random.Random(seed)).run(threads)
         elapsed = time.monotonic() - started
         self.report(corpus, result, elapsed)
@@ -462,6 +520,8 @@ class Command(BaseCommand):
             f"posts {Post.objects.count()}, tags {Tag.objects.count()}",
             f"  sticky {result['flags']['sticky']}, digest {result['flags']['digest']}, "
             f"closed {result['flags']['closed']}, edited posts {result['edits']}",
+            f"  follows {result['people']['follows']}, visits {result['people']['visits']}, "
+            f"notifications {result['people']['notifications']}",
             f"  reference thread / 参考帖: {ref.get_absolute_url()}  {ref.title}",
             f"  big thread / 长帖: {mega.get_absolute_url()}  "
             f"({mega.reply_count} replies, {mega.page_count} pages)",

@@ -1,0 +1,317 @@
+"""Credits: rules per action (Discuz!'s 积分规则, without its eval()) and the ledger.
+
+Every change of a balance is a `CreditLog` row written together with the
+`Profile.credits` update, in the caller's transaction, so the balance is always the
+sum of the ledger. The member's profile row is locked first: the cycle limits count
+earlier entries and the floor clips a deduction, and both must see the balance the
+write lands on.
+
+Each entry points at what earned it (a thread, a post, a follower). Undoing an
+action writes the reversing entry for that object's net amount; restoring writes
+back what was earned, so delete/restore in any order leaves the ledger explaining
+the balance exactly.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import levels
+from .models import BOARD_ACTIONS, RULE_ACTIONS, CreditAction, CreditLog, CreditRule, Profile
+
+RULES_CACHE_KEY = "people:credit-rules:v1"
+Kind = CreditLog.Kind
+Cycle = CreditRule.Cycle
+
+# The defaults written by the initial data migration (Discuz!-like amounts).
+DEFAULT_RULES = [
+    # action, amount, cycle, interval minutes, times per cycle
+    (CreditAction.NEW_THREAD, 2, Cycle.UNLIMITED, 0, 1),
+    (CreditAction.REPLY, 1, Cycle.DAILY, 0, 50),
+    (CreditAction.DIGEST, 10, Cycle.UNLIMITED, 0, 1),
+    (CreditAction.DAILY_LOGIN, 2, Cycle.DAILY, 0, 1),
+    (CreditAction.FOLLOWED, 1, Cycle.DAILY, 0, 20),
+    (CreditAction.POST_DELETED, -3, Cycle.UNLIMITED, 0, 1),
+]
+
+
+def credit_floor() -> int:
+    """Deductions never take a balance below this (it may already be lower)."""
+    return int(getattr(settings, "FORUM_CREDITS_FLOOR", 0))
+
+
+# --- rules -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Rule:
+    action: str
+    amount: int
+    cycle: str
+    interval_minutes: int
+    limit: int
+    board_id: int | None = None
+
+    @property
+    def action_label(self) -> str:
+        return CreditAction(self.action).label
+
+    @property
+    def cycle_label(self) -> str:
+        if self.cycle == Cycle.INTERVAL:
+            return _("Every %(minutes)d minutes") % {"minutes": self.interval_minutes}
+        return Cycle(self.cycle).label
+
+    @property
+    def limit_label(self) -> str:
+        return _("No limit") if self.cycle == Cycle.UNLIMITED else str(self.limit)
+
+
+def validate_rule(rule: CreditRule) -> None:
+    errors = {}
+    if rule.board_id and rule.action not in BOARD_ACTIONS:
+        errors["board"] = _("This action does not happen in a board; leave the board empty.")
+    if rule.cycle == Cycle.INTERVAL and not rule.interval_minutes:
+        errors["interval_minutes"] = _("Give the length of the cycle in minutes.")
+    if rule.cycle != Cycle.UNLIMITED and not rule.limit:
+        errors["limit"] = _("A limited cycle needs at least one time per cycle.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _rules() -> dict[tuple[str, int | None], Rule]:
+    rules = cache.get(RULES_CACHE_KEY)
+    if rules is None:
+        rules = {
+            (r.action, r.board_id): Rule(r.action, r.amount, r.cycle, r.interval_minutes,
+                                         r.limit, r.board_id)
+            for r in CreditRule.objects.all()
+        }
+        cache.set(RULES_CACHE_KEY, rules, 3600)
+    return rules
+
+
+def forget_rules() -> None:
+    cache.delete(RULES_CACHE_KEY)
+
+
+def rule_for(action: str, board_id: int | None = None) -> Rule | None:
+    """The board's own rule for the action, else the site-wide one."""
+    rules = _rules()
+    if board_id is not None and action in BOARD_ACTIONS:
+        found = rules.get((action, board_id))
+        if found is not None:
+            return found
+    return rules.get((action, None))
+
+
+def rules_for_board(board_id: int | None) -> list[Rule]:
+    """The rules in force in a board (本版积分规则), one per action that has one."""
+    found = []
+    for action, _label in RULE_ACTIONS:
+        rule = rule_for(action, board_id)
+        if rule is not None and rule.amount:
+            found.append(rule)
+    return found
+
+
+def _cycle_start(rule: Rule, at: datetime.datetime) -> datetime.datetime | None:
+    """Earliest time of the awards that count against the rule's limit at `at`."""
+    if rule.cycle == Cycle.DAILY:
+        day = timezone.localdate(at)
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    if rule.cycle == Cycle.INTERVAL:
+        return at - datetime.timedelta(minutes=rule.interval_minutes)
+    return None  # once: every earlier award counts
+
+
+# --- writing the ledger ------------------------------------------------------------------
+
+@dataclass
+class Entry:
+    user_id: int
+    action: str
+    kind: str
+    amount: int
+    created_at: datetime.datetime | None = None
+    refs: dict = field(default_factory=dict)  # board_id, thread_id, post_id, related_user_id
+    note: str = ""
+
+
+def lock_profiles(user_ids: Iterable[int]) -> dict[int, list[int | None]]:
+    """Lock the members' profile rows in id order; {user_id: [credits, level_id]}."""
+    rows = (
+        Profile.objects.select_for_update()
+        .filter(user_id__in=sorted(set(user_ids))).order_by("user_id")
+        .values_list("user_id", "credits", "level_id")
+    )
+    return {uid: [credits, level_id] for uid, credits, level_id in rows}
+
+
+def _clip(balance: int, amount: int) -> int:
+    if amount >= 0:
+        return amount
+    lowest = min(balance, credit_floor())
+    return max(amount, lowest - balance)
+
+
+def _write(entries: list[Entry], state: dict[int, list[int | None]] | None = None) -> int:
+    """Append entries to the ledger and move balances and levels; returns the net change."""
+    if not entries:
+        return 0
+    if state is None:
+        state = lock_profiles(e.user_id for e in entries)
+    before = {uid: tuple(values) for uid, values in state.items()}
+    now = timezone.now()
+    logs = []
+    for entry in entries:
+        current = state.get(entry.user_id)
+        if current is None:  # no profile: nothing to credit
+            continue
+        applied = _clip(current[0], entry.amount)
+        if not applied:
+            continue
+        current[0] += applied
+        logs.append(CreditLog(
+            user_id=entry.user_id, action=entry.action, kind=entry.kind, amount=applied,
+            balance=current[0], created_at=entry.created_at or now, note=entry.note[:200],
+            **entry.refs,
+        ))
+    CreditLog.objects.bulk_create(logs)
+    table = levels.all_levels()
+    total = 0
+    for uid, (credits_before, level_before) in before.items():
+        change = state[uid][0] - credits_before
+        if not change:
+            continue
+        total += change
+        updates = {"credits": F("credits") + change}
+        level_after = levels.level_id_for(state[uid][0], table)
+        if level_after != level_before:
+            updates["level_id"] = level_after
+            state[uid][1] = level_after
+        Profile.objects.filter(user_id=uid).update(**updates)
+        if level_before is not None and level_after not in (None, level_before):
+            from . import notifications
+
+            notifications.level_changed(user_id=uid, level_id=level_after,
+                                        promoted=change > 0)
+    return total
+
+
+def grant(user_id: int, action: str, *, board_id: int | None = None, at=None,
+          **refs) -> int:
+    """Earn (or lose) the rule's amount for an action, within its cycle's limit."""
+    rule = rule_for(action, board_id)
+    if rule is None or not rule.amount:
+        return 0
+    at = at or timezone.now()
+    state = lock_profiles([user_id])
+    if rule.cycle != Cycle.UNLIMITED:
+        earlier = CreditLog.objects.filter(
+            user_id=user_id, action=action, kind=Kind.AWARD, created_at__lte=at,
+        )
+        start = _cycle_start(rule, at)
+        if start is not None:
+            earlier = earlier.filter(created_at__gte=start)
+        if earlier.count() >= rule.limit:
+            return 0
+    refs = {"board_id": board_id, **refs}
+    return _write([Entry(user_id, action, Kind.AWARD, rule.amount, at, refs)], state)
+
+
+def _key_filter(key: dict) -> Q:
+    """Entries of the keyed object(s): an id, None (no such object) or a list of ids."""
+    q = Q()
+    for name, value in key.items():
+        if isinstance(value, list | tuple | set):
+            q &= Q(**{f"{name}__in": list(value)})
+        elif value is None:
+            q &= Q(**{f"{name}__isnull": True})
+        else:
+            q &= Q(**{name: value})
+    return q
+
+
+def _nets(action: str, key: dict) -> dict[tuple, tuple[int, int]]:
+    """{(user_id, *listed key values): (net, earned)} for the entries matching the key."""
+    fields = ["user_id", *(k for k, v in key.items() if isinstance(v, list | tuple | set))]
+    rows = (
+        CreditLog.objects.filter(_key_filter(key), action=action)
+        .values(*fields).order_by()
+        .annotate(net=Sum("amount"), earned=Sum("amount", filter=Q(kind=Kind.AWARD)))
+    )
+    return {tuple(r[f] for f in fields): (r["net"] or 0, r["earned"] or 0) for r in rows}
+
+
+def revoke(action: str, *, key: dict, note: str = "", refs: dict | None = None) -> int:
+    """Write the reversing entry for every member's net amount on the keyed object(s).
+
+    `key` names the object: {"post_id": 7}, {"thread_id": 3, "post_id": None}, or a
+    list of ids ({"post_id": [7, 8]}) to settle many objects in one go.
+    """
+    nets = _nets(action, key)
+    entries = []
+    for group, (net, _earned) in sorted(nets.items()):
+        if net:
+            entries.append(Entry(group[0], action, Kind.REVERSAL, -net,
+                                 refs=_refs_for(key, group, refs), note=note))
+    return _write(entries)
+
+
+def reinstate(action: str, *, key: dict, note: str = "", refs: dict | None = None) -> int:
+    """Give back what the keyed object(s) earned and a reversal took away."""
+    nets = _nets(action, key)
+    entries = []
+    for group, (net, earned) in sorted(nets.items()):
+        if earned - net:
+            entries.append(Entry(group[0], action, Kind.REINSTATEMENT, earned - net,
+                                 refs=_refs_for(key, group, refs), note=note))
+    return _write(entries)
+
+
+def _refs_for(key: dict, group: tuple, extra: dict | None) -> dict:
+    """The foreign keys of a reversing entry: the key's object(s), one per entry."""
+    refs = dict(extra or {})
+    listed = [k for k, v in key.items() if isinstance(v, list | tuple | set)]
+    for k, v in key.items():
+        if k == "user_id":  # the entry's own member, not a reference
+            continue
+        if k in listed:
+            refs[k] = group[1 + listed.index(k)]
+        elif v is not None:
+            refs[k] = v
+    return refs
+
+
+def has_earned(user_id: int, action: str, *, key: dict) -> bool:
+    return CreditLog.objects.filter(_key_filter(key), user_id=user_id, action=action,
+                                    kind=Kind.AWARD).exists()
+
+
+def adjust(*, user_id: int, amount: int, note: str = "", actor_id: int | None = None,
+           at=None) -> int:
+    """A manual entry (the staff in the admin, an importer's opening balance)."""
+    if not amount:
+        return 0
+    refs = {"related_user_id": actor_id} if actor_id else {}
+    return _write([Entry(user_id, CreditAction.ADJUST, Kind.ADJUSTMENT, amount, at, refs,
+                         note)])
+
+
+def ensure_default_rules() -> None:
+    """Create the default rules if there are none (the data migration does this too)."""
+    if not CreditRule.objects.exists():
+        CreditRule.objects.bulk_create([
+            CreditRule(action=a, amount=amount, cycle=c, interval_minutes=i, limit=limit)
+            for a, amount, c, i, limit in DEFAULT_RULES
+        ])
+    forget_rules()

@@ -1,0 +1,341 @@
+"""In-site notifications and their emails.
+
+Every notification is created after the write that caused it has committed
+(`transaction.on_commit`, robust: a failure is logged and never reaches the post
+that triggered it). Texts carry public text only: excerpts are cut from
+`Post.text_public`, which holds no hidden block. Emails are built after commit and
+handed to a background sender, so a slow mail server never holds up a request.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from .models import Level, Notification, Profile
+
+logger = logging.getLogger(__name__)
+Kind = Notification.Kind
+EXCERPT_LENGTH = 140
+# A second notice of the same moderator action on the same target within this
+# window is folded into the first (the forum service and a moderation wrapper
+# around it may both report one action).
+MODERATION_DEDUP = datetime.timedelta(minutes=2)
+FOLLOW_DEDUP = datetime.timedelta(days=1)
+
+
+# --- what a notification says ----------------------------------------------------------
+
+def _moderation_messages() -> dict[str, str]:
+    return {
+        "delete_post": _("%(actor)s deleted your post in “%(thread)s”"),
+        "restore_post": _("%(actor)s restored your post in “%(thread)s”"),
+        "edit_post": _("%(actor)s edited your post in “%(thread)s”"),
+        "delete_thread": _("%(actor)s deleted your thread “%(thread)s”"),
+        "restore_thread": _("%(actor)s restored your thread “%(thread)s”"),
+        "digest": _("%(actor)s made your thread “%(thread)s” a digest"),
+        "undigest": _("%(actor)s removed your thread “%(thread)s” from the digests"),
+        "stick": _("%(actor)s stuck your thread “%(thread)s” to the top"),
+        "unstick": _("%(actor)s unstuck your thread “%(thread)s”"),
+        "close": _("%(actor)s closed your thread “%(thread)s”"),
+        "open": _("%(actor)s reopened your thread “%(thread)s”"),
+        "move": _("%(actor)s moved your thread “%(thread)s” to %(board)s"),
+        "merge": _("%(actor)s merged your thread “%(thread)s” into another"),
+        "split": _("%(actor)s split posts of “%(thread)s” into a new thread"),
+        "highlight": _("%(actor)s highlighted your thread “%(thread)s”"),
+        # Sent by forum.moderation (issue 5); see forum/moderation/notify.py.
+        "merge_into": _("%(actor)s merged your thread into “%(thread)s”"),
+        "unhighlight": _("%(actor)s removed the highlight from your thread “%(thread)s”"),
+        "ban": _("%(actor)s banned you from posting"),
+        "ban_site": _("%(actor)s banned your account"),
+        "lift_ban": _("%(actor)s lifted your ban"),
+        "report_resolved": _("Your report on “%(thread)s” was handled by a moderator"),
+        "report_dismissed": _("Your report on “%(thread)s” was reviewed; no action was needed"),
+        "approve": _("%(actor)s approved your post in “%(thread)s”"),
+        "reject": _("%(actor)s did not approve your post “%(thread)s”"),
+    }
+
+
+def describe(n: Notification) -> str:
+    """One translated line saying what happened (public information only)."""
+    actor = n.actor.get_username() if n.actor_id and n.actor else _("Someone")
+    thread = n.thread.title if n.thread_id and n.thread else n.data.get("title", "")
+    values = {"actor": actor, "thread": thread, "board": n.data.get("board", ""),
+              "level": _level_name(n)}
+    if n.kind == Kind.REPLY:
+        return _("%(actor)s replied to your thread “%(thread)s”") % values
+    if n.kind == Kind.QUOTE:
+        return _("%(actor)s quoted your post in “%(thread)s”") % values
+    if n.kind == Kind.MENTION:
+        return _("%(actor)s mentioned you in “%(thread)s”") % values
+    if n.kind == Kind.FOLLOW:
+        return _("%(actor)s started following you") % values
+    if n.kind == Kind.LEVEL:
+        if n.data.get("promoted"):
+            return _("Congratulations, you have been promoted to %(level)s") % values
+        return _("Your level is now %(level)s") % values
+    if n.kind == Kind.MODERATION:
+        message = _moderation_messages().get(
+            n.data.get("action", ""), _("%(actor)s took a moderator action on “%(thread)s”")
+        )
+        return message % values
+    return ""
+
+
+def _level_name(n: Notification) -> str:
+    name = n.data.get("level", "")
+    return translation.gettext(name) if name else ""
+
+
+def target_url(n: Notification) -> str:
+    if n.post_id:
+        return reverse("forum:post", args=[n.post_id])
+    if n.thread_id:
+        return reverse("forum:thread", args=[n.thread_id])
+    if n.kind == Kind.FOLLOW and n.actor_id and n.actor:
+        return reverse("accounts:profile", args=[n.actor.get_username()])
+    if n.kind == Kind.LEVEL:
+        return reverse("accounts:profile", args=[n.recipient.get_username()])
+    return reverse("accounts:notifications")
+
+
+# --- scheduling (called inside the write's transaction) ----------------------------------
+
+_muted = contextvars.ContextVar("notifications_muted", default=False)
+
+
+@contextmanager
+def muted():
+    """No notifications (nor emails) for the writes inside: demo data, imports, bulk
+    tools replaying history that nobody should be told about now."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
+
+def _after_commit(func, /, **kwargs) -> None:
+    if _muted.get():
+        return
+    transaction.on_commit(partial(_safely, func, **kwargs), robust=True)
+
+
+def _safely(func, **kwargs) -> None:
+    try:
+        func(**kwargs)
+    except Exception:  # noqa: BLE001 - a notification must never break the write
+        logger.exception("notification %s failed", func.__name__)
+
+
+def post_created(*, post_id: int) -> None:
+    """Notify those a new post replies to, quotes or mentions (after commit)."""
+    _after_commit(deliver_post, post_id=post_id)
+
+
+def followed(*, follower_id: int, followee_id: int) -> None:
+    _after_commit(deliver_follow, follower_id=follower_id, followee_id=followee_id)
+
+
+def moderation(*, recipient_id: int, actor_id: int | None, action: str,
+               thread_id: int | None = None, post_id: int | None = None,
+               reason: str = "", **data) -> None:
+    """A moderator acted on the recipient's post or thread (after commit)."""
+    if recipient_id == actor_id:
+        return
+    _after_commit(deliver_moderation, recipient_id=recipient_id, actor_id=actor_id,
+                  action=action, thread_id=thread_id, post_id=post_id, reason=reason, data=data)
+
+
+def level_changed(*, user_id: int, level_id: int, promoted: bool) -> None:
+    _after_commit(deliver_level, user_id=user_id, level_id=level_id, promoted=promoted)
+
+
+# --- delivery (after commit) -------------------------------------------------------------
+
+def deliver_post(*, post_id: int, send_email: bool = True,
+                 backdate: bool = False) -> list[Notification]:
+    """Notify for one post (backdate: stamp the notices with the post's time, for
+    demo data and imports)."""
+    from forum import markup
+    from forum.models import Post
+
+    from . import mentions
+
+    post = Post.objects.select_related("thread").filter(pk=post_id).first()
+    if post is None or post.is_deleted or post.thread.is_deleted:
+        return []
+    recipients: dict[int, str] = {}
+    # Public text only: a name inside a hidden block notifies nobody.
+    for user_id in mentions.resolve(post.text_public).values():
+        recipients.setdefault(user_id, Kind.MENTION)
+    for user_id in mentions.quoted(markup.public_source(post.body)).values():
+        recipients.setdefault(user_id, Kind.QUOTE)
+    if post.floor > 1:
+        recipients.setdefault(post.thread.author_id, Kind.REPLY)
+    recipients.pop(post.author_id, None)
+    return _deliver(recipients=recipients, actor_id=post.author_id, thread_id=post.thread_id,
+                    post_id=post.pk, excerpt=markup.excerpt(post.text_public, EXCERPT_LENGTH),
+                    data={"title": post.thread.title}, send_email=send_email,
+                    at=post.created_at if backdate else None)
+
+
+def deliver_follow(*, follower_id: int, followee_id: int, send_email: bool = True,
+                   at=None) -> list[Notification]:
+    # Follow, unfollow, follow again: one notice a day is plenty.
+    if Notification.objects.filter(
+        recipient_id=followee_id, kind=Kind.FOLLOW, actor_id=follower_id,
+        created_at__gte=(at or timezone.now()) - FOLLOW_DEDUP,
+    ).exists():
+        return []
+    return _deliver(recipients={followee_id: Kind.FOLLOW}, actor_id=follower_id,
+                    send_email=send_email, at=at)
+
+
+def deliver_moderation(*, recipient_id: int, actor_id: int | None, action: str,
+                       thread_id: int | None, post_id: int | None, reason: str,
+                       data: dict) -> list[Notification]:
+    recent = Notification.objects.filter(
+        recipient_id=recipient_id, kind=Kind.MODERATION, thread_id=thread_id, post_id=post_id,
+        data__action=action, created_at__gte=timezone.now() - MODERATION_DEDUP,
+    ).first()
+    if recent is not None:
+        if reason and not recent.data.get("reason"):
+            recent.data["reason"] = reason[:200]
+            recent.save(update_fields=["data"])
+        return []
+    excerpt = ""
+    if post_id:
+        from forum import markup
+        from forum.models import Post
+
+        text = Post.objects.filter(pk=post_id).values_list("text_public", flat=True).first()
+        excerpt = markup.excerpt(text or "", EXCERPT_LENGTH)
+    return _deliver(recipients={recipient_id: Kind.MODERATION}, actor_id=actor_id,
+                    thread_id=thread_id, post_id=post_id, excerpt=excerpt,
+                    data={**data, "action": action, "reason": reason[:200]})
+
+
+def deliver_level(*, user_id: int, level_id: int, promoted: bool) -> list[Notification]:
+    name = Level.objects.filter(pk=level_id).values_list("name", flat=True).first()
+    if name is None:
+        return []
+    return _deliver(recipients={user_id: Kind.LEVEL}, actor_id=None,
+                    data={"level": name, "promoted": promoted})
+
+
+def _deliver(*, recipients: dict[int, str], actor_id: int | None, thread_id=None,
+             post_id=None, excerpt: str = "", data: dict | None = None,
+             send_email: bool = True, at=None) -> list[Notification]:
+    if not recipients:
+        return []
+    now = at or timezone.now()
+    with transaction.atomic():
+        created = Notification.objects.bulk_create([
+            Notification(recipient_id=uid, kind=kind, actor_id=actor_id, thread_id=thread_id,
+                         post_id=post_id, excerpt=excerpt[:200], data=data or {},
+                         created_at=now)
+            for uid, kind in sorted(recipients.items())
+        ])
+        Profile.objects.filter(user_id__in=list(recipients)).update(
+            unread_notification_count=F("unread_notification_count") + 1
+        )
+    if send_email:
+        _email(created)
+    return created
+
+
+# --- reading -----------------------------------------------------------------------------
+
+def mark_read(*, user, ids=None) -> int:
+    """Mark the user's unread notifications (all, or those ids) read; returns how many."""
+    with transaction.atomic():
+        qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+        if ids is not None:
+            qs = qs.filter(pk__in=list(ids))
+        count = qs.update(read_at=timezone.now())
+        if count:
+            Profile.objects.filter(user=user).update(
+                unread_notification_count=F("unread_notification_count") - count
+            )
+    return count
+
+
+# --- email -------------------------------------------------------------------------------
+
+EMAIL_KINDS = (Kind.REPLY, Kind.QUOTE, Kind.MENTION, Kind.FOLLOW, Kind.MODERATION)
+_executor: ThreadPoolExecutor | None = None
+
+
+def site_url() -> str:
+    configured = getattr(settings, "SITE_URL", "")
+    if configured:
+        return configured.rstrip("/")
+    return f"http://{settings.ALLOWED_HOSTS[0]}" if settings.ALLOWED_HOSTS else ""
+
+
+def _email(created: list[Notification]) -> None:
+    wanted = [n for n in created if n.kind in EMAIL_KINDS]
+    if not wanted:
+        return
+    rows = (
+        Notification.objects.filter(pk__in=[n.pk for n in wanted])
+        .select_related("recipient__profile", "actor", "thread")
+    )
+    messages = []
+    base = site_url()
+    from forum.context_processors import site_settings
+
+    site_name = site_settings()["name"]
+    with translation.override(settings.LANGUAGE_CODE):
+        for n in rows:
+            recipient = n.recipient
+            profile = getattr(recipient, "profile", None)
+            if not recipient.email or not recipient.is_active:
+                continue
+            if profile is not None and n.kind in (profile.email_muted or []):
+                continue
+            summary = describe(n)
+            body = render_to_string("accounts/email/notification.txt", {
+                "summary": summary, "notification": n, "site_name": site_name,
+                "url": base + reverse("accounts:notification_go", args=[n.pk]),
+                "settings_url": base + reverse("accounts:edit_profile",
+                                                args=[recipient.get_username()]),
+                "reason": n.data.get("reason", ""),
+            })
+            messages.append(EmailMessage(
+                subject=f"[{site_name}] {summary}"[:200], body=body,
+                to=[recipient.email],
+            ))
+    if messages:
+        _send(messages)
+
+
+def _send(messages: list[EmailMessage]) -> None:
+    global _executor
+    if getattr(settings, "NOTIFICATION_EMAIL_SYNC", settings.TESTING):
+        _send_now(messages)
+        return
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify-mail")
+    _executor.submit(_send_now, messages)
+
+
+def _send_now(messages: list[EmailMessage]) -> None:
+    try:
+        get_connection().send_messages(messages)
+    except Exception:  # noqa: BLE001 - mail trouble is logged, never raised
+        logger.exception("sending %d notification emails failed", len(messages))

@@ -1,0 +1,475 @@
+"""The two index engines: SQLite FTS5 and PostgreSQL tsvectors with GIN indexes.
+
+Both store the same tokens (forum.search.tokenizer) in two tables keyed by post id:
+`forum_search` (every live post: title tokens for an opening post, text tokens,
+filter tokens) and `forum_search_title` (opening posts only: title and filter
+tokens), so "is it in the title?" is a question to a table of threads, not of
+posts. Both answer the same question: the ids of the posts matching a `Match`,
+newest first, checked against the post and thread rows (live post, live thread,
+chosen boards, author, dates). Post ids grow with time, so "newest first" is an
+id order.
+
+The tables are created by the migrations `forum.0004_search_index` and
+`forum.0007_search_titles` (raw SQL: FTS5 virtual tables and tsvector columns are
+outside the ORM) and written only through forum.search.index, inside the
+transaction of the write they reflect.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ..models import Post, Thread
+from .documents import Document, author_token, board_token
+from .tokenizer import Phrase
+
+TABLE = "forum_search"
+TITLE_TABLE = "forum_search_title"
+TABLES = (TABLE, TITLE_TABLE)
+
+# PostgreSQL keeps positions up to 16383 and at most 256 of them per lexeme.
+PG_MAX_POSITION = 16383
+PG_MAX_POSITIONS = 256
+
+
+@dataclass(frozen=True)
+class Match:
+    """One search, as the engines see it.
+
+    `part` is "all" (the title or text of any post) or "title" (the thread title,
+    in the title table). `exclude_ids` leaves out posts already listed (the title
+    matches, which rank first).
+    """
+
+    phrases: tuple[Phrase, ...] = ()
+    part: str = "all"
+    board_ids: tuple[int, ...] = ()
+    author_id: int | None = None
+    opening_only: bool = False
+    months: tuple[str, ...] = ()  # any of these year/month tokens
+    since: datetime.datetime | None = None  # exact bounds, checked on the post rows
+    until: datetime.datetime | None = None
+    exclude_ids: tuple[int, ...] = ()
+
+    @property
+    def table(self) -> str:
+        return TITLE_TABLE if self.part == "title" else TABLE
+
+    def meta_groups(self) -> list[list[str]]:
+        """Filter tokens: every group must match one of its tokens."""
+        groups = []
+        if self.board_ids:
+            groups.append([board_token(b) for b in self.board_ids])
+        if self.author_id is not None:
+            groups.append([author_token(self.author_id)])
+        if self.opening_only and self.part != "title":
+            groups.append(["op"])
+        if self.months:
+            groups.append(list(self.months))
+        return groups
+
+
+class Engine:
+    key: str  # the id column of the index tables
+    vendor: str
+    join = "JOIN"
+
+    # --- writing ----------------------------------------------------------------------
+    def write(self, docs: Iterable[Document], *, fresh: bool = False) -> None:
+        raise NotImplementedError
+
+    def delete(self, post_ids: Sequence[int]) -> None:
+        if not post_ids:
+            return
+        with connection.cursor() as cursor:
+            for chunk in _chunks(list(post_ids), 500):
+                marks = ",".join(["%s"] * len(chunk))
+                for table in TABLES:
+                    cursor.execute(f"DELETE FROM {table} WHERE {self.key} IN ({marks})", chunk)
+
+    def delete_thread(self, thread_id: int) -> None:
+        with connection.cursor() as cursor:
+            for table in TABLES:
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE {self.key} IN "
+                    f"(SELECT id FROM {Post._meta.db_table} WHERE thread_id = %s)",
+                    [thread_id],
+                )
+
+    def move_thread(self, thread_id: int, old_board_id: int, new_board_id: int) -> None:
+        raise NotImplementedError
+
+    def clear(self) -> None:
+        with connection.cursor() as cursor:
+            for table in TABLES:
+                cursor.execute(f"DELETE FROM {table}")
+
+    def delete_orphans(self) -> int:
+        """Drop entries whose post is gone, deleted or in a deleted thread."""
+        posts, threads = Post._meta.db_table, Thread._meta.db_table
+        ids: set[int] = set()
+        with connection.cursor() as cursor:
+            for table in TABLES:
+                cursor.execute(
+                    f"SELECT s.{self.key} FROM {table} s "
+                    f"LEFT JOIN {posts} p ON p.id = s.{self.key} "
+                    f"LEFT JOIN {threads} t ON t.id = p.thread_id "
+                    f"WHERE p.id IS NULL OR p.is_deleted OR t.is_deleted "
+                    f"OR ({'p.floor <> 1' if table == TITLE_TABLE else '1 = 0'})"
+                )
+                ids.update(row[0] for row in cursor.fetchall())
+        self.delete(sorted(ids))
+        return len(ids)
+
+    def delete_above(self, post_id: int) -> None:
+        """Drop entries for ids no post has reached yet (left over from a flushed table)."""
+        with connection.cursor() as cursor:
+            for table in TABLES:
+                cursor.execute(f"DELETE FROM {table} WHERE {self.key} > %s", [post_id])
+
+    def optimize(self) -> None:
+        """Compact the index after a bulk rebuild."""
+
+    def is_empty(self, table: str = TABLE) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {table} LIMIT 1")
+            return cursor.fetchone() is None
+
+    # --- reading ----------------------------------------------------------------------
+    def match_sql(self, match: Match) -> tuple[str, list]:
+        raise NotImplementedError
+
+    def dump(self) -> dict[str, str]:
+        """Every entry of both tables as text, for comparing two indexes (tests)."""
+        raise NotImplementedError
+
+    def _select(self, match: Match, what: str) -> tuple[str, list]:
+        match_sql, params = self.match_sql(match)
+        posts, threads = Post._meta.db_table, Thread._meta.db_table
+        where = [match_sql, "p.is_deleted = %s", "t.is_deleted = %s"]
+        params += [False, False]
+        if match.board_ids:
+            where.append(f"t.board_id IN ({','.join(['%s'] * len(match.board_ids))})")
+            params += list(match.board_ids)
+        if match.author_id is not None:
+            where.append("p.author_id = %s")
+            params.append(match.author_id)
+        if match.opening_only or match.part == "title":
+            where.append("p.floor = %s")
+            params.append(1)
+        ops = connection.ops
+        if match.since is not None:
+            where.append("p.created_at >= %s")
+            params.append(ops.adapt_datetimefield_value(match.since))
+        if match.until is not None:
+            where.append("p.created_at < %s")
+            params.append(ops.adapt_datetimefield_value(match.until))
+        if match.exclude_ids:
+            where.append(f"s.{self.key} NOT IN ({','.join(['%s'] * len(match.exclude_ids))})")
+            params += list(match.exclude_ids)
+        sql = (
+            f"SELECT {what} FROM {match.table} s "
+            f"{self.join} {posts} p ON p.id = s.{self.key} "
+            f"{self.join} {threads} t ON t.id = p.thread_id "
+            f"WHERE {' AND '.join(where)}"
+        )
+        return sql, params
+
+    def ids(self, match: Match, *, offset: int, limit: int) -> list[int]:
+        """Matching post ids, newest first."""
+        if limit <= 0:
+            return []
+        sql, params = self._select(match, f"s.{self.key}")
+        sql += f" ORDER BY s.{self.key} DESC LIMIT %s OFFSET %s"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, limit, offset])
+            return [row[0] for row in cursor.fetchall()]
+
+    def count(self, match: Match, *, cap: int) -> int:
+        """How many posts match, counting no further than `cap`."""
+        sql, params = self._select(match, "1")
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT %s) x", [*params, cap])
+            return cursor.fetchone()[0]
+
+
+class SQLiteEngine(Engine):
+    """FTS5 tables `forum_search(title, body, meta)` and `forum_search_title(title, meta)`.
+
+    rowid = post id. The tokens are already split, so FTS5's unicode61 tokenizer only
+    cuts at the spaces (and keeps diacritics, as PostgreSQL does); `prefix='1'` keeps
+    a one-character prefix index so a single-character query reads one doclist;
+    `columnsize=0`: no bm25 ranking. FTS5 walks a doclist in rowid order, so "newest
+    first, stop after N" costs N entries, however common the word.
+    """
+
+    key = "rowid"
+    vendor = "sqlite"
+    # SQLite keeps the left table of a CROSS JOIN as the outer loop: the index answers
+    # first and each hit is checked by primary key. Left to itself the planner may
+    # start from, say, the author's posts and re-run the MATCH once per row.
+    join = "CROSS JOIN"
+
+    def write(self, docs: Iterable[Document], *, fresh: bool = False) -> None:
+        docs = list(docs)
+        if not docs:
+            return
+        if not fresh:
+            self.delete([d.post_id for d in docs])
+        rows = [(d.post_id, " ".join(d.title), " ".join(d.body), " ".join(d.meta))
+                for d in docs]
+        titles = [(d.post_id, " ".join(d.title), " ".join(d.meta)) for d in docs if d.opening]
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {TABLE} (rowid, title, body, meta) VALUES (%s, %s, %s, %s)", rows
+            )
+            if titles:
+                cursor.executemany(
+                    f"INSERT INTO {TITLE_TABLE} (rowid, title, meta) VALUES (%s, %s, %s)", titles
+                )
+
+    def move_thread(self, thread_id: int, old_board_id: int, new_board_id: int) -> None:
+        old, new = board_token(old_board_id), board_token(new_board_id)
+        with connection.cursor() as cursor:
+            for table in TABLES:
+                # The board token leads the meta column (see documents.build).
+                cursor.execute(
+                    f"UPDATE {table} SET meta = %s || substr(meta, %s) WHERE rowid IN "
+                    f"(SELECT id FROM {Post._meta.db_table} WHERE thread_id = %s) "
+                    f"AND meta LIKE %s",
+                    [new, len(old) + 1, thread_id, old + " %"],
+                )
+
+    def optimize(self) -> None:
+        with connection.cursor() as cursor:
+            for table in TABLES:
+                cursor.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
+
+    def match_sql(self, match: Match) -> tuple[str, list]:
+        return f"{match.table} MATCH %s", [self.expression(match)]
+
+    @staticmethod
+    def _phrase(phrase: Phrase) -> str:
+        quoted = '"' + " ".join(t.replace('"', '""') for t in phrase.tokens) + '"'
+        return quoted + "*" if phrase.prefix else quoted
+
+    def expression(self, match: Match) -> str:
+        parts = [
+            "meta : (" + " OR ".join(f'"{t}"' for t in group) + ")"
+            for group in match.meta_groups()
+        ]
+        if match.phrases:
+            all_of = " AND ".join(self._phrase(p) for p in match.phrases)
+            columns = "title" if match.part == "title" else "{title body}"
+            parts.append(f"{columns} : ({all_of})")
+        return " AND ".join(f"({p})" for p in parts)
+
+    def dump(self) -> dict[str, str]:
+        out = {}
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT rowid, title, body, meta FROM {TABLE}")
+            out.update({f"post {r[0]}": f"{r[1]}|{r[2]}|{r[3]}" for r in cursor.fetchall()})
+            cursor.execute(f"SELECT rowid, title, meta FROM {TITLE_TABLE}")
+            out.update({f"title {r[0]}": f"{r[1]}|{r[2]}" for r in cursor.fetchall()})
+        return out
+
+
+class PostgresEngine(Engine):
+    """Tables (post_id, document tsvector), each with a GIN index on the document.
+
+    The tsvector is written from our own tokens as a literal (never through a text
+    search parser): title tokens, then text tokens after a gap (no phrase spans the
+    two), then filter tokens as '#b12', '#a3', … without positions.
+
+    GIN cannot hand out matches newest first, so each search picks its plan from
+    what the capped count saw (see `ids`) instead of leaving it to the planner's
+    guess about how common a phrase is: a wrong guess either way costs seconds at a
+    million posts.
+    """
+
+    key = "post_id"
+    vendor = "postgresql"
+
+    def __init__(self):
+        # What count() saw, per match: (count, cap, reach, lowest id, highest id).
+        self._seen: dict[Match, tuple[int, int, int | None, int, int]] = {}
+
+    @staticmethod
+    def _lexeme(token: str) -> str:
+        return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+    @classmethod
+    def literal(cls, doc: Document, *, title_only: bool = False) -> str:
+        positions: dict[str, list[str]] = {}
+
+        def add(tokens, start: int) -> int:
+            pos = start
+            for token in tokens:
+                pos += 1
+                slot = positions.setdefault(token, [])
+                if len(slot) < PG_MAX_POSITIONS and pos <= PG_MAX_POSITION:
+                    slot.append(str(pos))
+            return pos
+
+        end = add(doc.title, 0)
+        if not title_only:
+            add(doc.body, end + 1 if doc.title else 0)
+        parts = [f"{cls._lexeme(t)}:{','.join(p)}" for t, p in positions.items() if p]
+        # Tokens past PostgreSQL's last position still match, without a position.
+        parts += [cls._lexeme(t) for t, p in positions.items() if not p]
+        parts += [cls._lexeme("#" + m) for m in doc.meta]
+        return " ".join(parts)
+
+    def write(self, docs: Iterable[Document], *, fresh: bool = False) -> None:
+        docs = list(docs)
+        conflict = "" if fresh else (
+            " ON CONFLICT (post_id) DO UPDATE SET document = EXCLUDED.document"
+        )
+        tables = [
+            (TABLE, [(d.post_id, self.literal(d)) for d in docs]),
+            (TITLE_TABLE, [(d.post_id, self.literal(d, title_only=True))
+                           for d in docs if d.opening]),
+        ]
+        with connection.cursor() as cursor:
+            for table, rows in tables:
+                for chunk in _chunks(rows, 500):
+                    values = ",".join(["(%s, %s::tsvector)"] * len(chunk))
+                    flat = [v for row in chunk for v in row]
+                    cursor.execute(
+                        f"INSERT INTO {table} (post_id, document) VALUES {values}{conflict}",
+                        flat,
+                    )
+
+    def move_thread(self, thread_id: int, old_board_id: int, new_board_id: int) -> None:
+        with connection.cursor() as cursor:
+            for table in TABLES:
+                cursor.execute(
+                    f"UPDATE {table} SET document = ts_delete(document, %s) || %s::tsvector "
+                    f"WHERE post_id IN "
+                    f"(SELECT id FROM {Post._meta.db_table} WHERE thread_id = %s)",
+                    ["#" + board_token(old_board_id),
+                     self._lexeme("#" + board_token(new_board_id)), thread_id],
+                )
+
+    def optimize(self) -> None:
+        with connection.cursor() as cursor:
+            for table in TABLES:
+                cursor.execute(f"ANALYZE {table}")
+
+    def match_sql(self, match: Match) -> tuple[str, list]:
+        return "s.document @@ %s::tsquery", [self.expression(match)]
+
+    @classmethod
+    def _phrase(cls, phrase: Phrase) -> str:
+        if phrase.prefix:
+            return f"{cls._lexeme(phrase.tokens[0])}:*"
+        return "(" + " <-> ".join(cls._lexeme(t) for t in phrase.tokens) + ")"
+
+    def expression(self, match: Match) -> str:
+        parts = [
+            "(" + " | ".join(self._lexeme("#" + t) for t in group) + ")"
+            for group in match.meta_groups()
+        ]
+        parts += [self._phrase(p) for p in match.phrases]
+        return " & ".join(parts)
+
+    @contextmanager
+    def _planner(self, **flags: bool):
+        """Run a query with some planner methods switched off, for that query only.
+
+        `set_config(…, true)` lasts until the end of the transaction: outside one, a
+        transaction is opened for the query; inside one, the flags are switched back.
+        """
+        calls = ", ".join(["set_config(%s, %s, true)"] * len(flags))
+        nested = connection.in_atomic_block
+        with nullcontext() if nested else transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SELECT {calls}",
+                           [v for name, on in flags.items() for v in (name, "on" if on else "off")])
+            yield cursor
+            if nested:
+                cursor.execute(f"SELECT {calls}", [v for name in flags for v in (name, "on")])
+
+    def count(self, match: Match, *, cap: int) -> int:
+        """The capped count, read through the GIN index (never a scan of the table).
+
+        A bitmap heap scan stops after `cap` rows, so this costs the posting lists plus
+        at most `cap` rows. It also notes how far into the table (in id order, roughly
+        the table's physical order) the cap was reached: how dense the matches are.
+        """
+        sql, params = self._select(match, f"s.{self.key} AS id")
+        table = match.table
+        with self._planner(enable_seqscan=False) as cursor:
+            cursor.execute(
+                f"SELECT COUNT(*), MAX(x.id), (SELECT MIN(post_id) FROM {table}), "
+                f"(SELECT MAX(post_id) FROM {table}) FROM ({sql} LIMIT %s) x",
+                [*params, cap],
+            )
+            n, reach, low, high = cursor.fetchone()
+        self._seen[match] = (n, cap, reach, low or 0, high or 0)
+        return n
+
+    def ids(self, match: Match, *, offset: int, limit: int) -> list[int]:
+        """Newest first, by whichever of two plans the capped count says is cheaper.
+
+        Walking the primary key backwards costs about (offset + limit) / density rows;
+        fetching every match through the GIN index and sorting costs density × table
+        rows. Few matches (the count stayed under its cap): always the index. Many:
+        the cheaper of the two, so the worst case is about sqrt(wanted × table rows)
+        rows, some 30,000 for page 50 of a million posts.
+        """
+        if limit <= 0:
+            return []
+        if match not in self._seen:
+            self.count(match, cap=offset + limit + 1)
+        n, cap, reach, low, high = self._seen[match]
+        sql, params = self._select(match, f"s.{self.key}")
+        walk = False
+        if reach is not None and n >= cap:
+            density = n / max(1, reach - low + 1)
+            walk = (offset + limit) / density <= density * max(1, high - low + 1)
+        if walk:
+            flags = {"enable_bitmapscan": False, "enable_seqscan": False}
+            order = f"s.{self.key} DESC"
+        else:
+            flags = {"enable_seqscan": False}
+            order = f"s.{self.key} + 0 DESC"  # + 0: not the primary key's order
+        with self._planner(**flags) as cursor:
+            cursor.execute(f"{sql} ORDER BY {order} LIMIT %s OFFSET %s",
+                           [*params, limit, offset])
+            return [row[0] for row in cursor.fetchall()]
+
+    def dump(self) -> dict[str, str]:
+        out = {}
+        with connection.cursor() as cursor:
+            for label, table in (("post", TABLE), ("title", TITLE_TABLE)):
+                cursor.execute(f"SELECT post_id, document::text FROM {table}")
+                out.update({f"{label} {r[0]}": r[1] for r in cursor.fetchall()})
+        return out
+
+
+ENGINES = {"sqlite": SQLiteEngine, "postgresql": PostgresEngine}
+
+
+def engine() -> Engine:
+    try:
+        return ENGINES[connection.vendor]()
+    except KeyError:
+        raise NotImplementedError(
+            f"Full-text search supports SQLite and PostgreSQL, not {connection.vendor}."
+        ) from None
+
+
+def to_utc_bound(day: datetime.date) -> datetime.datetime:
+    """The first moment of a local date, as an aware datetime."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]

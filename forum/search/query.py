@@ -1,0 +1,129 @@
+"""One page of search results: title matches first, then every other match, newest first.
+
+The engines return post ids already checked against the post and thread rows (live
+post, live thread, chosen boards, author and dates), so nothing deleted is found,
+shown or counted; snippets come from `Post.text_public` and the thread title only.
+Counting stops at SEARCH_MAX_RESULTS (Discuz! stops at 500): every query costs at
+most that many index entries whatever the size of the forum, and nobody reads past
+page 50.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from django.conf import settings
+from django.utils.safestring import SafeString
+
+from ..models import Post, Thread
+from .backends import Match, engine, to_utc_bound
+from .documents import month_tokens
+from .snippets import highlight, pattern_for, snippet
+from .tokenizer import Phrase
+
+PER_PAGE = 20
+
+
+def max_results() -> int:
+    return getattr(settings, "FORUM_SEARCH_MAX_RESULTS", 1000)
+
+
+@dataclass
+class Criteria:
+    """What to look for. With no phrases, every post that passes the filters matches."""
+
+    phrases: Sequence[Phrase] = ()
+    board_ids: Sequence[int] = ()
+    author_id: int | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None  # inclusive
+    threads_only: bool = False
+
+    def match(self) -> Match:
+        return Match(
+            phrases=tuple(self.phrases),
+            board_ids=tuple(self.board_ids),
+            author_id=self.author_id,
+            opening_only=self.threads_only,
+            months=tuple(month_tokens(self.date_from, self.date_to)),
+            since=to_utc_bound(self.date_from) if self.date_from else None,
+            until=(to_utc_bound(self.date_to + datetime.timedelta(days=1))
+                   if self.date_to else None),
+        )
+
+
+@dataclass
+class Hit:
+    post: Post
+    thread: Thread
+    title_html: SafeString
+    snippet_html: SafeString
+    in_title: bool
+
+
+@dataclass
+class Results:
+    hits: list[Hit] = field(default_factory=list)
+    count: int = 0  # at most max_results()
+    more: bool = False  # more matches exist than were counted
+    page: int = 1
+    page_count: int = 1
+    per_page: int = PER_PAGE
+
+    @property
+    def first_number(self) -> int:
+        return (self.page - 1) * self.per_page + 1
+
+
+def search(criteria: Criteria, *, page: int = 1, per_page: int = PER_PAGE) -> Results:
+    eng = engine()
+    cap = max_results()
+    base = criteria.match()
+    title_ids: list[int] = []
+    if criteria.phrases:
+        titles = replace(base, part="title")
+        if eng.count(titles, cap=cap + 1):
+            title_ids = eng.ids(titles, offset=0, limit=cap + 1)
+    # Everything else: any post matching in its title or text, minus those listed.
+    rest = replace(base, exclude_ids=tuple(title_ids[:cap]))
+    others = eng.count(rest, cap=max(0, cap - len(title_ids)) + 1)
+    total = len(title_ids) + others
+    count = min(total, cap)
+    page_count = max(1, -(-count // per_page))
+    page = min(max(page, 1), page_count)
+    offset = (page - 1) * per_page
+    limit = max(0, min(per_page, count - offset))
+    ids = title_ids[offset:offset + limit]
+    if len(ids) < limit:
+        ids += eng.ids(rest, offset=max(0, offset - len(title_ids)), limit=limit - len(ids))
+    return Results(
+        hits=_hits(ids, criteria.phrases, set(title_ids)),
+        count=count, more=total > cap, page=page, page_count=page_count, per_page=per_page,
+    )
+
+
+def _hits(ids: list[int], phrases: Sequence[Phrase], title_ids: set[int]) -> list[Hit]:
+    # Checked again here: a post deleted since the index answered is not shown.
+    posts = Post.objects.filter(
+        pk__in=ids, is_deleted=False, thread__is_deleted=False
+    ).select_related("thread__board", "author").only(
+        "pk", "floor", "created_at", "text_public", "thread_id", "author_id",
+        "thread__title", "thread__board_id", "thread__reply_count", "thread__is_deleted",
+        "thread__board__name", "thread__board__slug", "author__username",
+    )
+    by_id = {p.pk: p for p in posts}
+    pattern = pattern_for(phrases)
+    hits = []
+    for pk in ids:
+        post = by_id.get(pk)
+        if post is None:
+            continue
+        hits.append(Hit(
+            post=post, thread=post.thread,
+            title_html=highlight(post.thread.title, pattern),
+            snippet_html=snippet(post.text_public, pattern),
+            in_title=pk in title_ids,
+        ))
+    return hits
