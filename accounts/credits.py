@@ -149,7 +149,7 @@ class Entry:
 def lock_profiles(user_ids: Iterable[int]) -> dict[int, list[int | None]]:
     """Lock the members' profile rows in id order; {user_id: [credits, level_id]}."""
     rows = (
-        Profile.objects.select_for_update()
+        Profile.objects.select_for_update(no_key=True)
         .filter(user_id__in=sorted(set(user_ids))).order_by("user_id")
         .values_list("user_id", "credits", "level_id")
     )

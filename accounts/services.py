@@ -118,7 +118,7 @@ def save_profile(*, user, bio: str, signature: str, email_muted: list[str] | Non
         new_name = avatars.store(ext, files)
     try:
         with transaction.atomic():
-            profile = Profile.objects.select_for_update().get(user=user)
+            profile = Profile.objects.select_for_update(no_key=True).get(user=user)
             old_name = profile.avatar.name
             if new_name or (remove_avatar and old_name):
                 fields["avatar"] = new_name
@@ -145,7 +145,7 @@ def _clean_text(text: str) -> str:
 
 def remove_avatar(*, user) -> None:
     with transaction.atomic():
-        profile = Profile.objects.select_for_update().get(user=user)
+        profile = Profile.objects.select_for_update(no_key=True).get(user=user)
         old = profile.avatar.name
         if not old:
             return

@@ -51,6 +51,7 @@ class _Jammer(HTMLParser):
         self.skip_depth = 0
         self.notice_depth = 0
         self.open_divs: list[bool] = []  # for each open div: is it a notice?
+        self.jammed = False  # the first eligible place always gets junk
 
     def handle_starttag(self, tag, attrs):
         self.out.append(self.get_starttag_text())
@@ -80,11 +81,17 @@ class _Jammer(HTMLParser):
         parts = _BREAK_RE.split(data)
         for i, part in enumerate(parts):
             self.out.append(part)
-            if part and i < len(parts) - 1 and self.rng.randbelow(self.every) == 0:
+            if part and i < len(parts) - 1 and self._now():
                 self.out.append(_junk_element(self.rng))
         no_break = len(parts) == 1 and not data.endswith("\n")
-        if no_break and self.rng.randbelow(self.every) == 0:
+        if no_break and self._now():
             self.out.append(_junk_element(self.rng))
+
+    def _now(self) -> bool:
+        if not self.jammed or self.rng.randbelow(self.every) == 0:
+            self.jammed = True
+            return True
+        return False
 
     def handle_entityref(self, name):
         self.out.append(f"&{name};")

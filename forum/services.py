@@ -172,7 +172,20 @@ def _lock_board(board_id: int) -> None:
     last post is always its newest one. (The counter UPDATE takes this lock anyway;
     taking it first only moves the wait to the start of the transaction.)
     """
-    list(Board.objects.select_for_update().filter(pk=board_id).values_list("pk", flat=True))
+    list(Board.objects.select_for_update(no_key=True).filter(pk=board_id)
+         .values_list("pk", flat=True))
+
+
+def _lock_thread_and_board(thread_id: int) -> None:
+    """Take the locks in create_reply's order (thread, then board) so that replies and
+    moderation of the same thread queue instead of deadlocking.
+
+    Every row lock here is FOR NO KEY UPDATE: rows that merely reference the thread
+    (notifications, credit log entries) take KEY SHARE locks on it, which must not
+    queue behind a writer of the thread's counters (they did, and deadlocked)."""
+    board_id = (Thread.objects.select_for_update(no_key=True).filter(pk=thread_id)
+                .values_list("board_id", flat=True).get())
+    _lock_board(board_id)
 
 
 def create_thread(*, board: Board, author, title: str, body: str, tags: Iterable[str] = (),
@@ -213,7 +226,8 @@ def create_reply(*, thread: Thread, author, body: str, author_ip: str | None = N
     with transaction.atomic():
         # The row lock serialises floor allocation: two writers never read the same
         # last_floor (on SQLite the IMMEDIATE transaction does the same).
-        locked = Thread.objects.select_for_update().select_related("board").get(pk=thread.pk)
+        locked = (Thread.objects.select_for_update(no_key=True).select_related("board")
+                  .get(pk=thread.pk))
         permissions.ensure_can_reply(author, locked)
         _lock_board(locked.board_id)
         now = created_at or timezone.now()
@@ -273,7 +287,9 @@ def delete_post(*, post: Post, actor, reason: str = "") -> None:
         delete_thread(thread=post.thread, actor=actor, reason=reason)
         return
     with transaction.atomic():
-        locked = Post.objects.select_for_update().select_related("thread").get(pk=post.pk)
+        _lock_thread_and_board(post.thread_id)
+        locked = (Post.objects.select_for_update(no_key=True).select_related("thread")
+                  .get(pk=post.pk))
         if locked.is_deleted:
             return
         Post.objects.filter(pk=locked.pk).update(
@@ -303,7 +319,9 @@ def restore_post(*, post: Post, actor) -> None:
         restore_thread(thread=post.thread, actor=actor)
         return
     with transaction.atomic():
-        locked = Post.objects.select_for_update().select_related("thread").get(pk=post.pk)
+        _lock_thread_and_board(post.thread_id)
+        locked = (Post.objects.select_for_update(no_key=True).select_related("thread")
+                  .get(pk=post.pk))
         if not locked.is_deleted:
             return
         Post.objects.filter(pk=locked.pk).update(
@@ -346,7 +364,7 @@ def _thread_leaves_board(thread: Thread, sign: int) -> None:
 def delete_thread(*, thread: Thread, actor, reason: str = "") -> None:
     permissions.ensure_can_moderate(actor, thread.board)
     with transaction.atomic():
-        locked = Thread.objects.select_for_update().get(pk=thread.pk)
+        locked = Thread.objects.select_for_update(no_key=True).get(pk=thread.pk)
         if locked.is_deleted:
             return
         Thread.objects.filter(pk=locked.pk).update(is_deleted=True, deleted_at=timezone.now())
@@ -360,7 +378,7 @@ def delete_thread(*, thread: Thread, actor, reason: str = "") -> None:
 def restore_thread(*, thread: Thread, actor) -> None:
     permissions.ensure_can_moderate(actor, thread.board)
     with transaction.atomic():
-        locked = Thread.objects.select_for_update().get(pk=thread.pk)
+        locked = Thread.objects.select_for_update(no_key=True).get(pk=thread.pk)
         if not locked.is_deleted:
             return
         Thread.objects.filter(pk=locked.pk).update(is_deleted=False, deleted_at=None)
@@ -377,7 +395,7 @@ def move_thread(*, thread: Thread, actor, board: Board) -> None:
     if board.pk == thread.board_id:
         return
     with transaction.atomic():
-        locked = Thread.objects.select_for_update().get(pk=thread.pk)
+        locked = Thread.objects.select_for_update(no_key=True).get(pk=thread.pk)
         old_board_id = locked.board_id
         if not locked.is_deleted:
             _thread_leaves_board(locked, -1)
@@ -413,7 +431,7 @@ def set_thread_flags(*, thread: Thread, actor, sticky: int | None = None,
         changes["highlight"] = highlight
     if changes:
         with transaction.atomic():
-            before = (Thread.objects.select_for_update().filter(pk=thread.pk)
+            before = (Thread.objects.select_for_update(no_key=True).filter(pk=thread.pk)
                       .values("is_deleted", *changes).first() or {})
             Thread.objects.filter(pk=thread.pk).update(**changes)
             for key, value in changes.items():

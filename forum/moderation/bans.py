@@ -114,7 +114,7 @@ def ban_member(*, user, actor, scope: str = Ban.Scope.POSTING, reason: str,
 
 def lift_ban(*, ban: Ban, actor, reason: str = "") -> bool:
     with transaction.atomic():
-        locked = Ban.objects.select_for_update().select_related("user").get(pk=ban.pk)
+        locked = Ban.objects.select_for_update(no_key=True).select_related("user").get(pk=ban.pk)
         if not permissions.can_ban(actor, locked.scope):
             raise PermissionDenied(_("You may not lift this ban."))
         if not locked.is_active():

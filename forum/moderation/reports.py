@@ -23,14 +23,16 @@ Action = log.Action
 
 
 def _open_report(post: Post) -> Report:
-    report = Report.objects.select_for_update().filter(post=post, status=Report.Status.OPEN).first()
+    report = (Report.objects.select_for_update(no_key=True)
+              .filter(post=post, status=Report.Status.OPEN).first())
     if report is not None:
         return report
     try:
         with transaction.atomic():  # a savepoint: a concurrent first report wins
             return Report.objects.create(post=post)
     except IntegrityError:
-        return Report.objects.select_for_update().get(post=post, status=Report.Status.OPEN)
+        return (Report.objects.select_for_update(no_key=True)
+                .get(post=post, status=Report.Status.OPEN))
 
 
 def report_post(*, post: Post, reporter, reason: str, detail: str = "") -> tuple[Report, bool]:
@@ -56,7 +58,7 @@ def report_post(*, post: Post, reporter, reason: str, detail: str = "") -> tuple
 def _handle(*, report: Report, actor, status: str, note: str, action: str,
             notice: str) -> bool:
     with transaction.atomic():
-        locked = (Report.objects.select_for_update()
+        locked = (Report.objects.select_for_update(no_key=True)
                   .select_related("post__thread__board", "post__author").get(pk=report.pk))
         post = locked.post
         permissions.ensure_can_moderate(actor, post.thread.board)

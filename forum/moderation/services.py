@@ -31,7 +31,7 @@ Action = log.Action
 
 
 def _lock(thread: Thread) -> Thread:
-    return Thread.objects.select_for_update().select_related("board").get(pk=thread.pk)
+    return Thread.objects.select_for_update(no_key=True).select_related("board").get(pk=thread.pk)
 
 
 # --- flags: stick, digest, highlight, close --------------------------------------------
@@ -174,7 +174,7 @@ def restore_thread(*, thread: Thread, actor, reason: str = "") -> bool:
 
 
 def _lock_post(post: Post) -> Post:
-    return (Post.objects.select_for_update().select_related("thread__board", "author")
+    return (Post.objects.select_for_update(no_key=True).select_related("thread__board", "author")
             .get(pk=post.pk))
 
 
@@ -274,7 +274,8 @@ def merge_threads(*, target: Thread, source: Thread, actor, reason: str = "") ->
         raise ValidationError(_("A thread cannot be merged into itself."))
     with transaction.atomic():
         first, second = sorted([target.pk, source.pk])
-        locked = {t.pk: t for t in Thread.objects.select_for_update().select_related("board")
+        locked = {t.pk: t for t in Thread.objects.select_for_update(no_key=True)
+                  .select_related("board")
                   .filter(pk__in=[first, second]).order_by("pk")}
         if len(locked) != 2:
             raise ValidationError(_("That thread does not exist."))

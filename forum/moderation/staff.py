@@ -66,7 +66,7 @@ def sync_member(user) -> None:
 
     User = get_user_model()
     with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user.pk)
+        user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
         if user.is_superuser:
             return
         moderates = user.moderated_boards.exists()

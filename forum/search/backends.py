@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from ..models import Post, Thread
 from .documents import Document, author_token, board_token
-from .tokenizer import Phrase
+from .tokenizer import CJK_RE, Phrase
 
 TABLE = "forum_search"
 TITLE_TABLE = "forum_search_title"
@@ -42,9 +42,9 @@ PG_MAX_POSITIONS = 256
 class Match:
     """One search, as the engines see it.
 
-    `part` is "all" (the title or text of any post) or "title" (the thread title,
-    in the title table). `exclude_ids` leaves out posts already listed (the title
-    matches, which rank first).
+    `part` is "all" (the title or text of any post), "title" (the thread title, in
+    the title table) or "rest" (as "all", but not the title matches, which are
+    listed first).
     """
 
     phrases: tuple[Phrase, ...] = ()
@@ -55,7 +55,6 @@ class Match:
     months: tuple[str, ...] = ()  # any of these year/month tokens
     since: datetime.datetime | None = None  # exact bounds, checked on the post rows
     until: datetime.datetime | None = None
-    exclude_ids: tuple[int, ...] = ()
 
     @property
     def table(self) -> str:
@@ -170,9 +169,6 @@ class Engine:
         if match.until is not None:
             where.append("p.created_at < %s")
             params.append(ops.adapt_datetimefield_value(match.until))
-        if match.exclude_ids:
-            where.append(f"s.{self.key} NOT IN ({','.join(['%s'] * len(match.exclude_ids))})")
-            params += list(match.exclude_ids)
         sql = (
             f"SELECT {what} FROM {match.table} s "
             f"{self.join} {posts} p ON p.id = s.{self.key} "
@@ -266,8 +262,12 @@ class SQLiteEngine(Engine):
         ]
         if match.phrases:
             all_of = " AND ".join(self._phrase(p) for p in match.phrases)
-            columns = "title" if match.part == "title" else "{title body}"
-            parts.append(f"{columns} : ({all_of})")
+            if match.part == "title":
+                parts.append(f"title : ({all_of})")
+            elif match.part == "rest":
+                parts.append(f"({{title body}} : ({all_of})) NOT (title : ({all_of}))")
+            else:
+                parts.append(f"{{title body}} : ({all_of})")
         return " AND ".join(f"({p})" for p in parts)
 
     def dump(self) -> dict[str, str]:
@@ -284,8 +284,10 @@ class PostgresEngine(Engine):
     """Tables (post_id, document tsvector), each with a GIN index on the document.
 
     The tsvector is written from our own tokens as a literal (never through a text
-    search parser): title tokens, then text tokens after a gap (no phrase spans the
-    two), then filter tokens as '#b12', '#a3', … without positions.
+    search parser): title tokens at weight A, then text tokens after a gap (no phrase
+    spans the two), then without positions the filter tokens ('#b12', '#a3', …) and
+    every CJK character once ('%秘'), so a single-character query reads one posting
+    list instead of the union of every bigram that starts with it.
 
     GIN cannot hand out matches newest first, so each search picks its plan from
     what the capped count saw (see `ids`) instead of leaving it to the planner's
@@ -295,6 +297,11 @@ class PostgresEngine(Engine):
 
     key = "post_id"
     vendor = "postgresql"
+    # The index table is read through its GIN index only (joins then use bitmap scans
+    # of the primary keys, which is as cheap for a page of rows).
+    THROUGH_GIN = {"enable_seqscan": False, "enable_indexscan": False}
+    # Walking the primary key backwards, newest first.
+    BY_KEY = {"enable_seqscan": False, "enable_bitmapscan": False}
 
     def __init__(self):
         # What count() saw, per match: (count, cap, reach, lowest id, highest id).
@@ -308,22 +315,24 @@ class PostgresEngine(Engine):
     def literal(cls, doc: Document, *, title_only: bool = False) -> str:
         positions: dict[str, list[str]] = {}
 
-        def add(tokens, start: int) -> int:
+        def add(tokens, start: int, weight: str) -> int:
             pos = start
             for token in tokens:
                 pos += 1
                 slot = positions.setdefault(token, [])
                 if len(slot) < PG_MAX_POSITIONS and pos <= PG_MAX_POSITION:
-                    slot.append(str(pos))
+                    slot.append(f"{pos}{weight}")
             return pos
 
-        end = add(doc.title, 0)
+        end = add(doc.title, 0, "" if title_only else "A")
         if not title_only:
-            add(doc.body, end + 1 if doc.title else 0)
+            add(doc.body, end + 1 if doc.title else 0, "")
         parts = [f"{cls._lexeme(t)}:{','.join(p)}" for t, p in positions.items() if p]
         # Tokens past PostgreSQL's last position still match, without a position.
         parts += [cls._lexeme(t) for t, p in positions.items() if not p]
         parts += [cls._lexeme("#" + m) for m in doc.meta]
+        characters = {ch for t in positions if CJK_RE.match(t) for ch in t}
+        parts += [cls._lexeme("%" + ch) for ch in sorted(characters)]
         return " ".join(parts)
 
     def write(self, docs: Iterable[Document], *, fresh: bool = False) -> None:
@@ -366,10 +375,13 @@ class PostgresEngine(Engine):
         return "s.document @@ %s::tsquery", [self.expression(match)]
 
     @classmethod
-    def _phrase(cls, phrase: Phrase) -> str:
+    def _phrase(cls, phrase: Phrase, weight: str = "") -> str:
         if phrase.prefix:
-            return f"{cls._lexeme(phrase.tokens[0])}:*"
-        return "(" + " <-> ".join(cls._lexeme(t) for t in phrase.tokens) + ")"
+            if weight:  # only ever checked row by row (see expression): a prefix is fine
+                return f"{cls._lexeme(phrase.tokens[0])}:*{weight}"
+            return cls._lexeme("%" + phrase.tokens[0])
+        suffix = f":{weight}" if weight else ""
+        return "(" + " <-> ".join(cls._lexeme(t) + suffix for t in phrase.tokens) + ")"
 
     def expression(self, match: Match) -> str:
         parts = [
@@ -377,6 +389,9 @@ class PostgresEngine(Engine):
             for group in match.meta_groups()
         ]
         parts += [self._phrase(p) for p in match.phrases]
+        if match.part == "rest" and match.phrases:
+            # Not a title match: a negation, so GIN finds the rows and each is checked.
+            parts.append("!(" + " & ".join(self._phrase(p, "A") for p in match.phrases) + ")")
         return " & ".join(parts)
 
     @contextmanager
@@ -404,7 +419,7 @@ class PostgresEngine(Engine):
         """
         sql, params = self._select(match, f"s.{self.key} AS id")
         table = match.table
-        with self._planner(enable_seqscan=False) as cursor:
+        with self._planner(**self.THROUGH_GIN) as cursor:
             cursor.execute(
                 f"SELECT COUNT(*), MAX(x.id), (SELECT MIN(post_id) FROM {table}), "
                 f"(SELECT MAX(post_id) FROM {table}) FROM ({sql} LIMIT %s) x",
@@ -433,14 +448,8 @@ class PostgresEngine(Engine):
         if reach is not None and n >= cap:
             density = n / max(1, reach - low + 1)
             walk = (offset + limit) / density <= density * max(1, high - low + 1)
-        if walk:
-            flags = {"enable_bitmapscan": False, "enable_seqscan": False}
-            order = f"s.{self.key} DESC"
-        else:
-            flags = {"enable_seqscan": False}
-            order = f"s.{self.key} + 0 DESC"  # + 0: not the primary key's order
-        with self._planner(**flags) as cursor:
-            cursor.execute(f"{sql} ORDER BY {order} LIMIT %s OFFSET %s",
+        with self._planner(**(self.BY_KEY if walk else self.THROUGH_GIN)) as cursor:
+            cursor.execute(f"{sql} ORDER BY s.{self.key} DESC LIMIT %s OFFSET %s",
                            [*params, limit, offset])
             return [row[0] for row in cursor.fetchall()]
 

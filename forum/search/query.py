@@ -81,23 +81,23 @@ def search(criteria: Criteria, *, page: int = 1, per_page: int = PER_PAGE) -> Re
     eng = engine()
     cap = max_results()
     base = criteria.match()
-    title_ids: list[int] = []
+    titles, in_titles = replace(base, part="title"), 0
+    rest = base
     if criteria.phrases:
-        titles = replace(base, part="title")
-        if eng.count(titles, cap=cap + 1):
-            title_ids = eng.ids(titles, offset=0, limit=cap + 1)
-    # Everything else: any post matching in its title or text, minus those listed.
-    rest = replace(base, exclude_ids=tuple(title_ids[:cap]))
-    others = eng.count(rest, cap=max(0, cap - len(title_ids)) + 1)
-    total = len(title_ids) + others
+        in_titles = min(eng.count(titles, cap=cap + 1), cap + 1)
+        rest = replace(base, part="rest")  # any other match: not in the title
+    others = eng.count(rest, cap=max(0, cap - in_titles) + 1)
+    total = in_titles + others
     count = min(total, cap)
     page_count = max(1, -(-count // per_page))
     page = min(max(page, 1), page_count)
     offset = (page - 1) * per_page
     limit = max(0, min(per_page, count - offset))
-    ids = title_ids[offset:offset + limit]
-    if len(ids) < limit:
-        ids += eng.ids(rest, offset=max(0, offset - len(title_ids)), limit=limit - len(ids))
+    title_ids: list[int] = []
+    if offset < in_titles:
+        title_ids = eng.ids(titles, offset=offset, limit=min(limit, in_titles - offset))
+    ids = title_ids + eng.ids(rest, offset=max(0, offset - in_titles),
+                              limit=limit - len(title_ids))
     return Results(
         hits=_hits(ids, criteria.phrases, set(title_ids)),
         count=count, more=total > cap, page=page, page_count=page_count, per_page=per_page,
