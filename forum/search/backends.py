@@ -355,6 +355,11 @@ class PostgresEngine(Engine):
                         flat,
                     )
 
+    def clear(self) -> None:
+        # TRUNCATE, not DELETE: a fresh rebuild should not leave a million dead rows.
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {', '.join(TABLES)}")
+
     def move_thread(self, thread_id: int, old_board_id: int, new_board_id: int) -> None:
         with connection.cursor() as cursor:
             for table in TABLES:
