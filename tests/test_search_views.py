@@ -157,4 +157,5 @@ def test_search_costs_the_same_queries_for_few_or_many_hits(client, thread):
     for i in range(30):
         make_reply(thread=thread, body=f"总结{i}")
     queries("warm")  # the page chrome's caches (navigation, site settings)
-    assert queries("总结") == queries("稀有词") <= 16
+    # PostgreSQL: each index query also sets its planner flags (and resets them in a test).
+    assert queries("总结") == queries("稀有词") <= 24

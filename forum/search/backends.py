@@ -5,9 +5,11 @@ Both store the same tokens (forum.search.tokenizer) in two tables keyed by post 
 filter tokens) and `forum_search_title` (opening posts only: title and filter
 tokens), so "is it in the title?" is a question to a table of threads, not of
 posts. Both answer the same question: the ids of the posts matching a `Match`,
-newest first, checked against the post and thread rows (live post, live thread,
-chosen boards, author, dates). Post ids grow with time, so "newest first" is an
-id order.
+newest first, and how many there are. Filters (board, author, opening post, dates)
+are tokens too, so a search reads only the index, never the post table; only live
+posts are in it (the services keep it so, in their transactions), and the page's
+posts are checked again when they are loaded (forum.search.query). Post ids grow
+with time, so "newest first" is an id order.
 
 The tables are created by the migrations `forum.0004_search_index` and
 `forum.0007_search_titles` (raw SQL: FTS5 virtual tables and tsvector columns are
@@ -17,13 +19,11 @@ transaction of the write they reflect.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.utils import timezone
 
 from ..models import Post, Thread
 from .documents import Document, author_token, board_token
@@ -52,9 +52,7 @@ class Match:
     board_ids: tuple[int, ...] = ()
     author_id: int | None = None
     opening_only: bool = False
-    months: tuple[str, ...] = ()  # any of these year/month tokens
-    since: datetime.datetime | None = None  # exact bounds, checked on the post rows
-    until: datetime.datetime | None = None
+    dates: tuple[str, ...] = ()  # any of these year/month/day tokens
 
     @property
     def table(self) -> str:
@@ -69,15 +67,14 @@ class Match:
             groups.append([author_token(self.author_id)])
         if self.opening_only and self.part != "title":
             groups.append(["op"])
-        if self.months:
-            groups.append(list(self.months))
+        if self.dates:
+            groups.append(list(self.dates))
         return groups
 
 
 class Engine:
     key: str  # the id column of the index tables
     vendor: str
-    join = "JOIN"
 
     # --- writing ----------------------------------------------------------------------
     def write(self, docs: Iterable[Document], *, fresh: bool = False) -> None:
@@ -141,6 +138,11 @@ class Engine:
             return cursor.fetchone() is None
 
     # --- reading ----------------------------------------------------------------------
+    @contextmanager
+    def session(self):
+        """Around the queries of one search."""
+        yield
+
     def match_sql(self, match: Match) -> tuple[str, list]:
         raise NotImplementedError
 
@@ -150,32 +152,7 @@ class Engine:
 
     def _select(self, match: Match, what: str) -> tuple[str, list]:
         match_sql, params = self.match_sql(match)
-        posts, threads = Post._meta.db_table, Thread._meta.db_table
-        where = [match_sql, "p.is_deleted = %s", "t.is_deleted = %s"]
-        params += [False, False]
-        if match.board_ids:
-            where.append(f"t.board_id IN ({','.join(['%s'] * len(match.board_ids))})")
-            params += list(match.board_ids)
-        if match.author_id is not None:
-            where.append("p.author_id = %s")
-            params.append(match.author_id)
-        if match.opening_only or match.part == "title":
-            where.append("p.floor = %s")
-            params.append(1)
-        ops = connection.ops
-        if match.since is not None:
-            where.append("p.created_at >= %s")
-            params.append(ops.adapt_datetimefield_value(match.since))
-        if match.until is not None:
-            where.append("p.created_at < %s")
-            params.append(ops.adapt_datetimefield_value(match.until))
-        sql = (
-            f"SELECT {what} FROM {match.table} s "
-            f"{self.join} {posts} p ON p.id = s.{self.key} "
-            f"{self.join} {threads} t ON t.id = p.thread_id "
-            f"WHERE {' AND '.join(where)}"
-        )
-        return sql, params
+        return f"SELECT {what} FROM {match.table} s WHERE {match_sql}", params
 
     def ids(self, match: Match, *, offset: int, limit: int) -> list[int]:
         """Matching post ids, newest first."""
@@ -207,10 +184,6 @@ class SQLiteEngine(Engine):
 
     key = "rowid"
     vendor = "sqlite"
-    # SQLite keeps the left table of a CROSS JOIN as the outer loop: the index answers
-    # first and each hit is checked by primary key. Left to itself the planner may
-    # start from, say, the author's posts and re-run the MATCH once per row.
-    join = "CROSS JOIN"
 
     def write(self, docs: Iterable[Document], *, fresh: bool = False) -> None:
         docs = list(docs)
@@ -248,7 +221,7 @@ class SQLiteEngine(Engine):
                 cursor.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
 
     def match_sql(self, match: Match) -> tuple[str, list]:
-        return f"{match.table} MATCH %s", [self.expression(match)]
+        return f"s.{match.table} MATCH %s", [self.expression(match)]
 
     @staticmethod
     def _phrase(phrase: Phrase) -> str:
@@ -289,23 +262,29 @@ class PostgresEngine(Engine):
     every CJK character once ('%秘'), so a single-character query reads one posting
     list instead of the union of every bigram that starts with it.
 
-    GIN cannot hand out matches newest first, so each search picks its plan from
-    what the capped count saw (see `ids`) instead of leaving it to the planner's
-    guess about how common a phrase is: a wrong guess either way costs seconds at a
-    million posts.
+    GIN cannot hand out matches newest first, and reading a posting list of a word in
+    every other post costs more than walking the newest rows until enough match. So
+    each search measures how dense its matches are (a probe of the newest rows, then
+    the count) and picks the plan itself (see `count` and `ids`) instead of leaving it
+    to the planner's guess about how common a phrase is: a wrong guess either way
+    costs seconds at a million posts.
     """
 
     key = "post_id"
     vendor = "postgresql"
-    # The index table is read through its GIN index only (joins then use bitmap scans
-    # of the primary keys, which is as cheap for a page of rows).
+    PLANNER_FLAGS = ("enable_seqscan", "enable_indexscan", "enable_bitmapscan")
+    # The index table read through its GIN index only.
     THROUGH_GIN = {"enable_seqscan": False, "enable_indexscan": False}
     # Walking the primary key backwards, newest first.
     BY_KEY = {"enable_seqscan": False, "enable_bitmapscan": False}
+    PROBE_ROWS = 1000
+    # Reading one row by key and matching its tsvector costs about four GIN postings.
+    WALK_ROW_COST = 4
 
     def __init__(self):
-        # What count() saw, per match: (count, cap, reach, lowest id, highest id).
-        self._seen: dict[Match, tuple[int, int, int | None, int, int]] = {}
+        # What count() saw, per match: (count, cap, density, walked the key?).
+        self._seen: dict[Match, tuple[int, int, float, bool]] = {}
+        self._ids_span: dict[str, tuple[int, int]] | None = None
 
     @staticmethod
     def _lexeme(token: str) -> str:
@@ -400,59 +379,105 @@ class PostgresEngine(Engine):
         return " & ".join(parts)
 
     @contextmanager
-    def _planner(self, **flags: bool):
-        """Run a query with some planner methods switched off, for that query only.
-
-        `set_config(…, true)` lasts until the end of the transaction: outside one, a
-        transaction is opened for the query; inside one, the flags are switched back.
-        """
-        calls = ", ".join(["set_config(%s, %s, true)"] * len(flags))
+    def session(self):
+        """One transaction for a search: the planner settings live inside it only."""
         nested = connection.in_atomic_block
-        with nullcontext() if nested else transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"SELECT {calls}",
-                           [v for name, on in flags.items() for v in (name, "on" if on else "off")])
+        with transaction.atomic(), connection.cursor() as cursor:
+            yield
+            if nested:  # inside a caller's transaction the settings would outlive the search
+                cursor.execute("SELECT " + ", ".join(["set_config(%s, 'on', true)"] * 3),
+                               list(self.PLANNER_FLAGS))
+
+    @contextmanager
+    def _planner(self, **flags: bool):
+        """A cursor whose next query may use only the given plans (see session)."""
+        values = [v for name in self.PLANNER_FLAGS
+                  for v in (name, "on" if flags.get(name, True) else "off")]
+        with self.session() if not connection.in_atomic_block else nullcontext(), \
+                connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(["set_config(%s, %s, true)"] * 3), values)
             yield cursor
-            if nested:
-                cursor.execute(f"SELECT {calls}", [v for name in flags for v in (name, "on")])
+
+    def _cost(self, match: Match, density: float, wanted: int) -> tuple[float, float]:
+        """(walking the key, reading the GIN index) for `wanted` matches, in GIN postings.
+
+        Walking newest first reads about wanted / density rows; the index reads the
+        posting list of every token and filter of the query, about density × rows each.
+        """
+        low, high = self._bounds()[match.table]
+        rows = max(1, high - low + 1)
+        lists = sum(len(p.tokens) for p in match.phrases) + len(match.meta_groups())
+        return wanted / density * self.WALK_ROW_COST, density * rows * max(1, lists)
 
     def count(self, match: Match, *, cap: int) -> int:
-        """The capped count, read through the GIN index (never a scan of the table).
+        """How many posts match, counting no further than `cap`: by the cheaper plan.
 
-        A bitmap heap scan stops after `cap` rows, so this costs the posting lists plus
-        at most `cap` rows. It also notes how far into the table (in id order, roughly
-        the table's physical order) the cap was reached: how dense the matches are.
+        A probe of the newest PROBE_ROWS entries estimates how dense the matches are.
+        Dense: walk the key newest first until `cap` matches (a few thousand rows).
+        Sparse: read the posting lists through GIN; the bitmap heap scan stops after
+        `cap` rows. Either way the count also measures the density for `ids`.
         """
-        sql, params = self._select(match, f"s.{self.key} AS id")
-        table = match.table
-        with self._planner(**self.THROUGH_GIN) as cursor:
+        low, high = self._bounds()[match.table]
+        expression = self.expression(match)
+        with self._planner(**self.BY_KEY) as cursor:
             cursor.execute(
-                f"SELECT COUNT(*), MAX(x.id), (SELECT MIN(post_id) FROM {table}), "
-                f"(SELECT MAX(post_id) FROM {table}) FROM ({sql} LIMIT %s) x",
-                [*params, cap],
+                f"SELECT COUNT(*) FROM (SELECT document FROM {match.table} "
+                f"ORDER BY post_id DESC LIMIT %s) w WHERE w.document @@ %s::tsquery",
+                [self.PROBE_ROWS, expression],
             )
-            n, reach, low, high = cursor.fetchone()
-        self._seen[match] = (n, cap, reach, low or 0, high or 0)
+            hits = cursor.fetchone()[0]
+        density = max(hits, 0.5) / max(1, min(self.PROBE_ROWS, high - low + 1))
+        walk_cost, index_cost = self._cost(match, density, cap)
+        walk = walk_cost < index_cost
+        sql, params = self._select(match, f"s.{self.key} AS id")
+        if walk:
+            with self._planner(**self.BY_KEY) as cursor:
+                cursor.execute(f"SELECT COUNT(*), MIN(x.id) FROM "
+                               f"({sql} ORDER BY s.{self.key} DESC LIMIT %s) x", [*params, cap])
+                n, reach = cursor.fetchone()
+            if n:
+                density = n / max(1, high - reach + 1)
+        else:
+            with self._planner(**self.THROUGH_GIN) as cursor:
+                cursor.execute(f"SELECT COUNT(*), MAX(x.id) FROM ({sql} LIMIT %s) x",
+                               [*params, cap])
+                n, reach = cursor.fetchone()
+            if n:  # the bitmap heap scan reads in table order, roughly id order
+                density = n / max(1, (reach if n >= cap else high) - low + 1)
+        self._seen[match] = (n, cap, density, walk)
         return n
 
-    def ids(self, match: Match, *, offset: int, limit: int) -> list[int]:
-        """Newest first, by whichever of two plans the capped count says is cheaper.
+    def _bounds(self) -> dict[str, tuple[int, int]]:
+        """The lowest and highest post id of each table (read once per search)."""
+        if self._ids_span is None:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT " + ", ".join(
+                    f"(SELECT MIN(post_id) FROM {t}), (SELECT MAX(post_id) FROM {t})"
+                    for t in TABLES))
+                row = cursor.fetchone()
+            self._ids_span = {t: (row[2 * i] or 0, row[2 * i + 1] or 0)
+                              for i, t in enumerate(TABLES)}
+        return self._ids_span
 
-        Walking the primary key backwards costs about (offset + limit) / density rows;
-        fetching every match through the GIN index and sorting costs density × table
-        rows. Few matches (the count stayed under its cap): always the index. Many:
-        the cheaper of the two, so the worst case is about sqrt(wanted × table rows)
-        rows, some 30,000 for page 50 of a million posts.
+    def ids(self, match: Match, *, offset: int, limit: int) -> list[int]:
+        """Newest first, by whichever plan costs less for this page.
+
+        All matches counted (fewer than the cap): the plan the count used, which read
+        them all already. More: walking the key costs (offset + limit) / density rows,
+        reading the index density × rows; the cheaper is at worst about
+        sqrt(wanted × rows), some 30,000 rows for page 50 of a million posts.
         """
         if limit <= 0:
             return []
         if match not in self._seen:
             self.count(match, cap=offset + limit + 1)
-        n, cap, reach, low, high = self._seen[match]
+        n, cap, density, walked = self._seen[match]
+        if n < cap:
+            walk = walked
+        else:
+            walk_cost, index_cost = self._cost(match, density, offset + limit)
+            walk = walk_cost <= index_cost
         sql, params = self._select(match, f"s.{self.key}")
-        walk = False
-        if reach is not None and n >= cap:
-            density = n / max(1, reach - low + 1)
-            walk = (offset + limit) / density <= density * max(1, high - low + 1)
         with self._planner(**(self.BY_KEY if walk else self.THROUGH_GIN)) as cursor:
             cursor.execute(f"{sql} ORDER BY s.{self.key} DESC LIMIT %s OFFSET %s",
                            [*params, limit, offset])
@@ -477,11 +502,6 @@ def engine() -> Engine:
         raise NotImplementedError(
             f"Full-text search supports SQLite and PostgreSQL, not {connection.vendor}."
         ) from None
-
-
-def to_utc_bound(day: datetime.date) -> datetime.datetime:
-    """The first moment of a local date, as an aware datetime."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def _chunks(items: list, size: int):

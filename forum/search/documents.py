@@ -4,9 +4,9 @@ Only public fields are read: the thread title and `Post.text_public` (the plain 
 of the post without its hidden blocks, built by forum.markup at write time). Never
 `Post.body`, `Post.html` or `Post.hidden_fragments`.
 
-Filters (board, author, opening post, month, year) are tokens of a separate `meta`
-field, so the full-text engine intersects them with the query instead of the
-database checking candidate rows one by one.
+Filters (board, author, opening post, year, month, day) are tokens of a separate
+`meta` field, so the full-text engine intersects them with the query inside the
+index: a search reads only the index, never the post table.
 """
 
 from __future__ import annotations
@@ -37,6 +37,10 @@ def month_token(year: int, month: int) -> str:
     return f"m{year}{month:02d}"
 
 
+def day_token(day: datetime.date) -> str:
+    return f"d{day:%Y%m%d}"
+
+
 @dataclass(frozen=True)
 class Document:
     post_id: int
@@ -54,7 +58,8 @@ def build(*, post_id: int, floor: int, author_id: int, created_at: datetime.date
     meta = [board_token(board_id), author_token(author_id)]
     if floor == 1:
         meta.append(OPENING)
-    meta += [year_token(local.year), month_token(local.year, local.month)]
+    meta += [year_token(local.year), month_token(local.year, local.month),
+             day_token(local.date())]
     return Document(
         post_id=post_id,
         title=tuple(tokens(title)) if floor == 1 else (),
@@ -75,27 +80,33 @@ def from_row(row) -> Document:
                  text_public=text_public, title=title, board_id=board_id)
 
 
-def month_tokens(date_from: datetime.date | None, date_to: datetime.date | None) -> list[str]:
-    """Year and month tokens covering [date_from, date_to] (local dates), or [] for "any".
+# The earliest day a date filter without a start reaches back to.
+EPOCH = datetime.date(1980, 1, 1)
 
-    Whole years become one year token; the partial years at either end become their
-    months. The exact day bounds are checked by the database afterwards; without a
-    start date there is nothing worth narrowing.
+
+def date_tokens(date_from: datetime.date | None, date_to: datetime.date | None) -> list[str]:
+    """The fewest year, month and day tokens that cover [date_from, date_to] exactly.
+
+    Whole years become one token, whole months one token, and the remaining days one
+    token each (at most 30 at each end). [] means "any date".
     """
-    if date_from is None:
+    if date_from is None and date_to is None:
         return []
+    start = date_from or EPOCH
     end = date_to or timezone.localdate() + datetime.timedelta(days=1)
-    if date_from > end:
-        return []
     out: list[str] = []
-    year, month = date_from.year, date_from.month
-    while (year, month) <= (end.year, end.month):
-        if month == 1 and (year < end.year or end.month == 12):
-            out.append(year_token(year))
-            year += 1
-            continue
-        out.append(month_token(year, month))
-        month += 1
-        if month > 12:
-            year, month = year + 1, 1
+    day = start
+    while day <= end:
+        year_end = datetime.date(day.year, 12, 31)
+        next_month = (datetime.date(day.year + 1, 1, 1) if day.month == 12
+                      else datetime.date(day.year, day.month + 1, 1))
+        if day.month == 1 and day.day == 1 and year_end <= end:
+            out.append(year_token(day.year))
+            day = year_end + datetime.timedelta(days=1)
+        elif day.day == 1 and next_month - datetime.timedelta(days=1) <= end:
+            out.append(month_token(day.year, day.month))
+            day = next_month
+        else:
+            out.append(day_token(day))
+            day += datetime.timedelta(days=1)
     return out

@@ -1,8 +1,9 @@
 """One page of search results: title matches first, then every other match, newest first.
 
-The engines return post ids already checked against the post and thread rows (live
-post, live thread, chosen boards, author and dates), so nothing deleted is found,
-shown or counted; snippets come from `Post.text_public` and the thread title only.
+The index holds only live posts (the services remove a post or thread from it in the
+same transaction that deletes it), so nothing deleted is found or counted; the posts
+of the page are loaded with the same rule again, so nothing deleted is shown even if
+the index were stale. Snippets come from `Post.text_public` and the thread title.
 Counting stops at SEARCH_MAX_RESULTS (Discuz! stops at 500): every query costs at
 most that many index entries whatever the size of the forum, and nobody reads past
 page 50.
@@ -18,8 +19,8 @@ from django.conf import settings
 from django.utils.safestring import SafeString
 
 from ..models import Post, Thread
-from .backends import Match, engine, to_utc_bound
-from .documents import month_tokens
+from .backends import Match, engine
+from .documents import date_tokens
 from .snippets import highlight, pattern_for, snippet
 from .tokenizer import Phrase
 
@@ -42,15 +43,16 @@ class Criteria:
     threads_only: bool = False
 
     def match(self) -> Match:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            dates = ("never",)  # an empty range: a token no post has
+        else:
+            dates = tuple(date_tokens(self.date_from, self.date_to))
         return Match(
             phrases=tuple(self.phrases),
             board_ids=tuple(self.board_ids),
             author_id=self.author_id,
             opening_only=self.threads_only,
-            months=tuple(month_tokens(self.date_from, self.date_to)),
-            since=to_utc_bound(self.date_from) if self.date_from else None,
-            until=(to_utc_bound(self.date_to + datetime.timedelta(days=1))
-                   if self.date_to else None),
+            dates=dates,
         )
 
 
@@ -81,23 +83,25 @@ def search(criteria: Criteria, *, page: int = 1, per_page: int = PER_PAGE) -> Re
     eng = engine()
     cap = max_results()
     base = criteria.match()
-    titles, in_titles = replace(base, part="title"), 0
-    rest = base
-    if criteria.phrases:
-        in_titles = min(eng.count(titles, cap=cap + 1), cap + 1)
-        rest = replace(base, part="rest")  # any other match: not in the title
-    others = eng.count(rest, cap=max(0, cap - in_titles) + 1)
-    total = in_titles + others
-    count = min(total, cap)
-    page_count = max(1, -(-count // per_page))
-    page = min(max(page, 1), page_count)
-    offset = (page - 1) * per_page
-    limit = max(0, min(per_page, count - offset))
-    title_ids: list[int] = []
-    if offset < in_titles:
-        title_ids = eng.ids(titles, offset=offset, limit=min(limit, in_titles - offset))
-    ids = title_ids + eng.ids(rest, offset=max(0, offset - in_titles),
-                              limit=limit - len(title_ids))
+    with eng.session():
+        titles, in_titles = replace(base, part="title"), 0
+        rest = base
+        if criteria.phrases:
+            in_titles = min(eng.count(titles, cap=cap + 1), cap + 1)
+            rest = replace(base, part="rest")  # any other match: not in the title
+        # Titles alone may fill every page: then the rest need not be counted.
+        others = eng.count(rest, cap=cap - in_titles + 1) if in_titles <= cap else 0
+        total = in_titles + others
+        count = min(total, cap)
+        page_count = max(1, -(-count // per_page))
+        page = min(max(page, 1), page_count)
+        offset = (page - 1) * per_page
+        limit = max(0, min(per_page, count - offset))
+        title_ids: list[int] = []
+        if offset < in_titles:
+            title_ids = eng.ids(titles, offset=offset, limit=min(limit, in_titles - offset))
+        ids = title_ids + eng.ids(rest, offset=max(0, offset - in_titles),
+                                  limit=limit - len(title_ids))
     return Results(
         hits=_hits(ids, criteria.phrases, set(title_ids)),
         count=count, more=total > cap, page=page, page_count=page_count, per_page=per_page,
