@@ -65,6 +65,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Guest pages from the cache (forum/page_cache.py): before sessions, language,
+    # CSRF and auth, which a request without a session cookie does not need on a hit.
+    "forum.page_cache.GuestPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "forum.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -96,7 +99,23 @@ TEMPLATES = [
             ],
             "builtins": ["forum.templatetags.forum_tags"],
         },
-    }
+    },
+    # The hot pages (index, board, thread) only, by render(..., using="jinja2"): see
+    # forum/jinja_env.py and docs/performance.md.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "forum.jinja_env.environment",
+            "context_processors": [
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "forum.context_processors.site",
+            ],
+        },
+    },
 ]
 
 # Databases: DATABASE_URL (postgres://…) in production; SQLite locally, tuned for a
@@ -144,6 +163,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Django's defaults first (the first one hashes new passwords); then the members
+# imported from Discuz!, whose old hashes are upgraded on their first login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "discuz.hashers.DiscuzBcryptHasher",
+    "discuz.hashers.DiscuzMD5Hasher",
 ]
 
 # Django's and allauth's backends, loading the member's profile with the member.
@@ -270,6 +301,11 @@ FORUM_MAX_TAGS = 5
 # must be parsed: 1 MB of Chinese is ~9 MB URL-encoded. Django's 2.5 MB default would
 # refuse it before any form could keep it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("FORUM_MAX_FORM_MB", "10")) * 1024 * 1024
+# The guest page cache (forum/page_cache.py): on unless FORUM_PAGE_CACHE=0. Writes
+# invalidate pages at once; the lifetime bounds only what no write announces (author
+# card counters of other threads, view counts in board lists).
+FORUM_PAGE_CACHE = env_bool("FORUM_PAGE_CACHE", True)
+FORUM_PAGE_CACHE_SECONDS = int(env("FORUM_PAGE_CACHE_SECONDS", "60"))
 # View counts are buffered in the cache and written with one F() update per batch.
 FORUM_VIEW_FLUSH_EVERY = int(env("FORUM_VIEW_FLUSH_EVERY", "20"))
 # Credits never fall below this through deductions (Discuz!'s credit floor).
