@@ -11,13 +11,18 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 _SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
 
+def language_for(request) -> str:
+    """The visitor's language: the switcher's cookie if it names one we speak."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    return chosen if chosen in _SUPPORTED else settings.LANGUAGE_CODE
+
+
 class LanguageMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-        language = chosen if chosen in _SUPPORTED else settings.LANGUAGE_CODE
+        language = language_for(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)

@@ -5,14 +5,25 @@ every FORUM_VIEW_FLUSH_EVERY views the batch is taken off the counter and writte
 with one F() update. A hot thread thus costs one UPDATE per batch instead of one
 per view, and the page shows the stored count plus what is still buffered, so the
 number readers see is exact. `manage.py flush_views` writes out what is left.
+
+A second, never decreasing counter per thread (`flushed_total`) adds up what the
+flushes wrote. The stored count minus it is a constant, which lets the guest page
+cache (forum.page_cache) show the exact count on a cached page without asking the
+database: constant + flushed + pending.
+
+On Redis the counters and the set of threads with pending views use Redis' own
+atomic INCR and SADD: several workers count at once, and a read-modify-write of a
+set kept under one key would lose thread ids between workers.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache
 
 KEY = "forum:views:{}"
+FLUSHED_KEY = "forum:views:flushed:{}"
 PENDING_SET = "forum:views:pending"
 
 
@@ -20,53 +31,87 @@ def _key(thread_id: int) -> str:
     return KEY.format(thread_id)
 
 
-def count_view(thread_id: int) -> None:
+def flushed_key(thread_id: int) -> str:
+    return FLUSHED_KEY.format(thread_id)
 
-    key = _key(thread_id)
-    if cache.add(key, 1, timeout=None):
-        pending = 1
+
+def _redis(key: str):
+    """(client, full key) when the cache is Redis, else None (in-process cache)."""
+    if not isinstance(cache, RedisCache):
+        return None
+    full = cache.make_and_validate_key(key)
+    return cache._cache.get_client(full, write=True), full
+
+
+def _incr(key: str, amount: int = 1) -> int:
+    """Add to a counter, creating it at zero: one atomic round trip on Redis."""
+    native = _redis(key)
+    if native is not None:
+        client, full = native
+        return int(client.incrby(full, amount))
+    if cache.add(key, amount, timeout=None):
+        return amount
+    try:
+        return cache.incr(key, amount)
+    except ValueError:  # evicted between add and incr
+        cache.add(key, amount, timeout=None)
+        return amount
+
+
+def count_view(thread_id: int) -> int:
+    """Count one view; returns the views buffered for the thread, this one included."""
+    pending = _incr(_key(thread_id))
+    if pending == 1:
         _remember(thread_id)
-    else:
-        try:
-            pending = cache.incr(key)
-        except ValueError:  # evicted between add and incr
-            cache.add(key, 1, timeout=None)
-            pending = 1
     if pending >= settings.FORUM_VIEW_FLUSH_EVERY:
         _flush(thread_id, pending)
+    return pending
 
 
 def _flush(thread_id: int, amount: int) -> None:
     from .services import record_views
 
-    try:
-        cache.decr(_key(thread_id), amount)
-    except ValueError:
-        return
+    # Taking the batch off the counter is the claim: two workers passing the
+    # threshold together each write what they took, and stored + pending stays exact.
+    _incr(_key(thread_id), -amount)
+    _incr(flushed_key(thread_id), amount)
     record_views(thread_id, amount)
 
 
 def _remember(thread_id: int) -> None:
+    native = _redis(PENDING_SET)
+    if native is not None:
+        client, full = native
+        client.sadd(full, thread_id)
+        return
     ids = cache.get(PENDING_SET) or set()
     ids.add(thread_id)
     cache.set(PENDING_SET, ids, timeout=None)
 
 
+def _pending_ids() -> set[int]:
+    native = _redis(PENDING_SET)
+    if native is not None:
+        client, full = native
+        return {int(i) for i in client.smembers(full)}
+    return set(cache.get(PENDING_SET) or set())
+
+
 def pending_views(thread_id: int) -> int:
-    return cache.get(_key(thread_id)) or 0
+    return int(cache.get(_key(thread_id)) or 0)
 
 
 def pending_views_many(thread_ids) -> dict[int, int]:
     keys = {_key(t): t for t in thread_ids}
     found = cache.get_many(list(keys))
-    return {keys[k]: v for k, v in found.items() if v}
+    return {keys[k]: int(v) for k, v in found.items() if v}
 
 
 def flush_all() -> int:
     total = 0
-    for thread_id in cache.get(PENDING_SET) or set():
+    for thread_id in _pending_ids():
         amount = pending_views(thread_id)
-        if amount:
+        if amount > 0:
             _flush(thread_id, amount)
             total += amount
     return total

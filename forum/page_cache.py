@@ -1,0 +1,375 @@
+"""The guest page cache: index, board and thread pages for visitors without a session.
+
+Discourse's anonymous cache, in Django terms. A guest's page is the same for every
+guest (same language, host and normalised query), so the first guest's rendering
+is kept in the cache (Redis in production) and served to the next ones without
+touching the view, the database or the templates.
+
+Correct first:
+- Only GET/HEAD requests without a session cookie or Authorization header, to a
+  view marked with `guest_page(kind)`, with no query parameter but the page's known
+  ones, are served from the cache or stored into it. A signed-in member's request
+  never gets here, so a page rendered for a member (hidden blocks opened after a
+  reply!) is never stored nor served to anyone else; as a second lock, a response
+  is stored only if it is a 200 rendered for an anonymous user, sets no cookie
+  (Django's CSRF cookie included), is not private and varies on Cookie only.
+- Invalidation by generation counters: every write bumps, after its commit, the
+  generation of what it changed (a thread, a board, the index listing, the whole
+  site). A cached page remembers the generations it was rendered under and is
+  only served while they are all unchanged: one MGET fetches the page and its
+  generations together. Nothing is deleted; stale entries just stop matching and
+  expire (FORUM_PAGE_CACHE_SECONDS, which also bounds what no write announces:
+  author-card counters and board-list view counts).
+- Views still count on a hit, and a cached thread page shows the exact count: the
+  number in `<em data-views>` is rewritten on every hit from the view counter
+  (see forum.views_counter: stored count = constant + flushed total).
+
+Write paths call `bump_thread`, `bump_board` and `bump_site` (forum.services,
+forum.moderation.services, accounts.services; admin saves and settings through
+forum.signals). They run after the transaction commits, so a guest who asks right
+after sees the new page, and a render racing the commit is stored under the old
+generation, which no longer matches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseNotModified
+from django.urls import Resolver404, resolve
+from django.utils.cache import patch_vary_headers
+
+from . import views_counter
+from .middleware import language_for
+
+VERSION = "1"
+SITE = "pc:g:site"
+INDEX = "pc:g:index"
+
+
+def _board_gen(slug: str) -> str:
+    return f"pc:g:b:{slug}"
+
+
+def _thread_gen(thread_id: int) -> str:
+    return f"pc:g:t:{thread_id}"
+
+
+# --- marking views ----------------------------------------------------------------------
+
+def guest_page(kind: str):
+    """Mark a view as cacheable for guests (kind: "index", "board" or "thread").
+
+    Put it outermost: the middleware finds the mark on the resolved view function.
+    """
+    if kind not in KNOWN_PARAMS:
+        raise ValueError(f"unknown page kind {kind!r}")
+
+    def mark(view):
+        view.page_cache_kind = kind
+        return view
+
+    return mark
+
+
+# --- query parameters -------------------------------------------------------------------
+# Each known parameter maps a raw value to its normal form (None: the default, left
+# out of the key). The views parse them the same way, so two spellings that share a
+# key render the same page.
+
+def _page(raw: str) -> str | None:
+    from .thread_page import parse_page  # the views' own parsing (imported late: cycles)
+
+    page = parse_page(raw)
+    return None if page == 1 else str(page)
+
+
+def _one_of(*values: str):
+    def normal(raw: str) -> str | None:
+        return raw if raw in values else None
+
+    return normal
+
+
+def _id(raw: str) -> str | None:
+    try:
+        value = int(raw)
+    except ValueError:
+        return None
+    return str(value) if 0 < value < 2**63 else None
+
+
+KNOWN_PARAMS = {
+    "index": {},
+    "board": {"page": _page, "filter": _one_of("digest")},
+    "thread": {"page": _page, "order": _one_of("desc"), "author": _id,
+               "mode": _one_of("read")},
+}
+
+
+# How the default value may be spelled and still count as the normal spelling.
+_DEFAULT_SPELLING = {"page": "1", "order": "asc"}
+
+
+def _normal_query(request, kind: str) -> tuple[str, bool] | None:
+    """(normal query string, whether the request spelled it so) or None: not cacheable."""
+    known = KNOWN_PARAMS[kind]
+    parts, exact = [], True
+    for name, values in request.GET.lists():
+        normal = known.get(name)
+        if normal is None or len(values) != 1:
+            return None
+        raw = values[0]
+        value = normal(raw)
+        if value is not None:
+            parts.append(f"{name}={value}")
+        # Only a request in the normal spelling may store: the page echoes the raw
+        # query (login and language links), and ?page=<junk> must not end up in the
+        # page every guest gets. Other spellings are still served from the cache.
+        exact = exact and raw == (value if value is not None else _DEFAULT_SPELLING.get(name))
+    parts.sort()
+    return "&".join(parts), exact
+
+
+# --- generations --------------------------------------------------------------------------
+
+def _fresh_generation() -> int:
+    # A generation key that was evicted and comes back must never equal a value an
+    # old entry remembers: start from the clock, not from 1.
+    return time.time_ns()
+
+
+def _bump_now(keys: list[str]) -> None:
+    for key in keys:
+        try:
+            cache.incr(key)
+        except ValueError:
+            if not cache.add(key, _fresh_generation(), timeout=None):
+                cache.incr(key)
+
+
+def _after_commit(keys: list[str]) -> None:
+    # Outside a transaction on_commit runs at once; inside, after the commit (and
+    # not at all after a rollback: nothing changed).
+    transaction.on_commit(lambda: _bump_now(keys))
+
+
+def bump_thread(*thread_ids: int) -> None:
+    """A thread's page changed (a post, its title, flags, tags)."""
+    _after_commit([_thread_gen(t) for t in thread_ids if t])
+
+
+def bump_board(*board_ids: int) -> None:
+    """A board's thread list changed: the board, its parent's sub-board row and the
+    index (which counts every board's threads and posts)."""
+    ids = [b for b in board_ids if b]
+    if not ids:
+        return
+
+    def bump() -> None:
+        from .models import Board
+
+        slugs = set()
+        for slug, parent_slug in Board.objects.filter(pk__in=ids).values_list(
+            "slug", "parent__slug"
+        ):
+            slugs.add(slug)
+            if parent_slug:
+                slugs.add(parent_slug)
+        _bump_now([INDEX, *(_board_gen(s) for s in sorted(slugs))])
+
+    transaction.on_commit(bump)
+
+
+def bump_index() -> None:
+    """The index changed but no board page did (members' count, the newest member)."""
+    _after_commit([INDEX])
+
+
+def bump_site() -> None:
+    """Something every page shows: site settings, boards and categories, a profile on
+    author cards, levels, credit rules. Rare, so all pages are re-rendered."""
+    _after_commit([SITE])
+
+
+# --- the middleware ---------------------------------------------------------------------
+
+VIEWS_RE = re.compile(rb"<em data-views>\d+</em>")
+
+
+@dataclass
+class _Plan:
+    kind: str
+    key: str
+    gen_keys: list[str]
+    thread_id: int | None
+    may_store: bool
+
+    def fetch_keys(self) -> list[str]:
+        keys = [self.key, *self.gen_keys]
+        if self.thread_id is not None:
+            keys.append(views_counter.flushed_key(self.thread_id))
+        return keys
+
+
+def _enabled() -> bool:
+    return getattr(settings, "FORUM_PAGE_CACHE", True)
+
+
+def _plan(request) -> _Plan | None:
+    if request.method not in ("GET", "HEAD") or not _enabled():
+        return None
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or "HTTP_AUTHORIZATION" in request.META:
+        return None
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    kind = getattr(match.func, "page_cache_kind", None)
+    if kind is None:
+        return None
+    query = _normal_query(request, kind)
+    if query is None:
+        return None
+    try:
+        host = request.get_host()
+    except Exception:  # noqa: BLE001 - DisallowedHost: let Django answer it as usual
+        return None
+    normal, exact = query
+    thread_id = None
+    if kind == "thread":
+        thread_id = int(match.kwargs["thread_id"])
+        gens, ident = [SITE, _thread_gen(thread_id)], str(thread_id)
+    elif kind == "board":
+        ident = match.kwargs["slug"]
+        gens = [SITE, _board_gen(ident)]
+    else:
+        ident, gens = "", [SITE, INDEX]
+    raw = "|".join((VERSION, request.scheme, host, language_for(request), kind, ident, normal))
+    key = "pc:p:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+    return _Plan(kind=kind, key=key, gen_keys=gens, thread_id=thread_id, may_store=exact)
+
+
+def _generations(plan: _Plan, found: dict) -> tuple[int, ...]:
+    """The current generations; missing ones (a cold or evicted cache) are started."""
+    missing = [key for key in plan.gen_keys if found.get(key) is None]
+    if missing:
+        for key in missing:
+            cache.add(key, _fresh_generation(), timeout=None)
+        found = {**found, **cache.get_many(missing)}
+    return tuple(int(found.get(key) or 0) for key in plan.gen_keys)
+
+
+def _etag(plan: _Plan, generations) -> str:
+    digest = hashlib.blake2b(f"{plan.key}{generations}".encode(), digest_size=8).hexdigest()
+    return f'W/"{digest}"'
+
+
+def _guest_headers(response, etag: str | None) -> None:
+    # Browsers may keep the page but must ask again each time (content changes with
+    # every reply); the ETag makes asking cheap.
+    response["Cache-Control"] = "max-age=0, must-revalidate"
+    if etag:
+        response["ETag"] = etag
+    patch_vary_headers(response, ("Cookie",))
+
+
+class GuestPageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        plan = _plan(request)
+        if plan is None:
+            return self.get_response(request)
+        found = cache.get_many(plan.fetch_keys())
+        generations = _generations(plan, found)
+        entry = found.get(plan.key)
+        if entry is not None and entry["gens"] == generations:
+            response = self._serve(request, plan, entry, found, generations)
+            if response is not None:
+                return response
+        response = self.get_response(request)
+        if plan.may_store and _storable(request, response):
+            self._store(plan, response, generations)
+            _guest_headers(response, _etag(plan, generations))
+        response["X-Cache"] = "miss"
+        return response
+
+    # --- hit ------------------------------------------------------------------------
+    def _serve(self, request, plan: _Plan, entry: dict, found: dict, generations):
+        content = entry["content"]
+        if plan.thread_id is not None:
+            flushed = found.get(views_counter.flushed_key(plan.thread_id))
+            if flushed is None or entry.get("views_base") is None:
+                return None  # cannot show an exact count: render afresh
+            pending = views_counter.count_view(plan.thread_id)
+            shown = entry["views_base"] + int(flushed) + pending
+            content = b"%s<em data-views>%d</em>%s" % (content[0], shown, content[1])
+        etag = _etag(plan, generations)
+        if request.headers.get("If-None-Match") == etag:
+            response = HttpResponseNotModified()
+        else:
+            response = HttpResponse(content, status=200)
+            for name, value in entry["headers"]:
+                response[name] = value
+            response["Content-Length"] = str(len(content))
+        _guest_headers(response, etag)
+        response["X-Cache"] = "hit"
+        return response
+
+    # --- miss -----------------------------------------------------------------------
+    def _store(self, plan: _Plan, response, generations) -> None:
+        content = response.content
+        entry = {
+            "gens": generations,
+            "headers": [(k, v) for k, v in response.items()
+                        if k.lower() not in {"content-length", "x-cache", "etag",
+                                             "cache-control", "set-cookie"}],
+            "content": content,
+        }
+        if plan.thread_id is not None:
+            parts = VIEWS_RE.split(content, maxsplit=1)
+            base = _views_base(plan.thread_id)
+            if len(parts) != 2 or base is None:
+                return  # no exact view count possible: do not cache this page
+            entry["content"], entry["views_base"] = tuple(parts), base
+        cache.set(plan.key, entry, settings.FORUM_PAGE_CACHE_SECONDS)
+
+
+def _views_base(thread_id: int) -> int | None:
+    """The thread's stored view count minus the flushed total (a constant; see
+    forum.views_counter); None if the thread is gone."""
+    from .models import Thread
+
+    flushed_key = views_counter.flushed_key(thread_id)
+    cache.add(flushed_key, 0, timeout=None)
+    flushed = cache.get(flushed_key)
+    stored = Thread.objects.filter(pk=thread_id).values_list("view_count", flat=True).first()
+    if stored is None or flushed is None:
+        return None
+    return stored - int(flushed)
+
+
+_VARY_OK = {"cookie"}  # the language cookie is in the key; anything else is not
+
+
+def _storable(request, response) -> bool:
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):  # the page holds a CSRF token
+        return False
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return False
+    control = response.get("Cache-Control", "").lower()
+    if any(word in control for word in ("private", "no-store", "no-cache")):
+        return False
+    vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
+    return vary <= _VARY_OK
