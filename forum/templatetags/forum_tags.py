@@ -42,8 +42,7 @@ def _page_numbers(pager) -> tuple[int, int]:
     return pager.number, pager.paginator.num_pages  # a Django Page
 
 
-@register.inclusion_tag("forum/includes/pagination.html", takes_context=True)
-def pagination(context, pager, around: int = 2) -> dict:
+def pagination_window(pager, around: int = 2) -> dict:
     """First, last and a window around the current page; None marks a gap."""
     current, total = _page_numbers(pager)
     shown = sorted({1, total, *range(max(1, current - around), min(total, current + around) + 1)})
@@ -54,6 +53,10 @@ def pagination(context, pager, around: int = 2) -> dict:
             window.append(None)
         window.append(n)
         previous = n
+    return {"number": current, "total": total, "window": window}
+
+
+@register.inclusion_tag("forum/includes/pagination.html", takes_context=True)
+def pagination(context, pager, around: int = 2) -> dict:
     # {% querystring %} in the template keeps the other parameters (order, author…).
-    return {"request": context.get("request"), "number": current, "total": total,
-            "window": window}
+    return {"request": context.get("request"), **pagination_window(pager, around)}

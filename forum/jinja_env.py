@@ -1,0 +1,91 @@
+"""The Jinja2 environment of the hot pages (index, board, thread).
+
+Those pages render through Django's own `django.template.backends.jinja2` backend
+because the Django template language spent most of their time (docs/performance.md):
+Jinja2 compiles a template to Python once, so a 20-floor page costs a fraction.
+Everything else stays on Django templates.
+
+What the Django templates had, the environment gives the same way: autoescaping
+(on by the backend), Django's gettext through jinja2.ext.i18n (the same msgids,
+so locale/ translates both), `csrf_input` and `request` from the backend, the
+context processors from settings.TEMPLATES, and the forum's filters.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.template.defaultfilters import urlencode
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+from jinja2 import Environment
+
+from accounts.templatetags.people_tags import level_name
+from forum.templatetags.forum_tags import fdate, ftime, pagination_window
+
+
+def url(name: str, *args) -> str:
+    return reverse(name, args=args or None)
+
+
+def static(path: str) -> str:
+    return staticfiles_storage.url(path)
+
+
+def truncatechars(value, length: int) -> str:
+    return Truncator(value).chars(length)
+
+
+def iso(value) -> str:
+    """Django's |date:'c': ISO 8601 in the current time zone."""
+    if not value:
+        return ""
+    return timezone.localtime(value).isoformat()
+
+
+def querystring(request, **changes) -> str:
+    """Django's {% querystring %}: the request's parameters with some changed."""
+    params = request.GET.copy()
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = value
+    if not params and not request.GET:
+        return ""
+    return "?" + params.urlencode()
+
+
+def include_dtl(name: str, context: dict, request=None) -> str:
+    """Render a Django template inside a Jinja2 page (moderator-only parts that are
+    not on the hot path keep their single Django template)."""
+    return mark_safe(render_to_string(name, context, request=request))  # noqa: S308
+
+
+def available_languages() -> list[tuple[str, str]]:
+    """{% get_available_languages %}: the names translated into the current language."""
+    return [(code, translation.gettext(name)) for code, name in settings.LANGUAGES]
+
+
+def this_year() -> int:
+    return timezone.localdate().year
+
+
+def environment(**options) -> Environment:
+    options.setdefault("extensions", []).append("jinja2.ext.i18n")
+    options.pop("autoescape", None)  # never off for these pages (the backend's default too)
+    env = Environment(autoescape=True, **options)
+    env.install_gettext_translations(translation, newstyle=True)
+    env.globals.update({
+        "url": url, "static": static, "querystring": querystring, "this_year": this_year,
+        "include_dtl": include_dtl, "pagination_window": pagination_window,
+        "get_language": translation.get_language, "available_languages": available_languages,
+    })
+    env.filters.update({
+        "ftime": ftime, "fdate": fdate, "iso": iso, "truncatechars": truncatechars,
+        "urlencode": urlencode, "level_name": level_name,
+    })
+    return env
