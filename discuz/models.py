@@ -16,9 +16,13 @@ class ImportedObject(models.Model):
         CATEGORY = "category", _("category")  # Discuz forum_forum type 'group'
         BOARD = "board", _("board")  # type 'forum' and 'sub' (sub-board)
         MEMBER = "member", _("member")  # uid
-        THREAD = "thread", _("thread")  # tid
+        THREAD = "thread", _("thread")  # tid (a moved stub's tid maps to its target)
         POST = "post", _("post")  # pid
+        MOVED = "moved", _("moved-thread notice")  # tid of a stub -> ThreadRedirect
         TAG = "tag", _("tag")  # tagid
+        THREAD_TAG = "thread_tag", _("tag of a thread")  # (tagid << 32) | tid -> thread
+        MODERATOR = "moderator", _("board moderator")  # (uid << 32) | fid -> board
+        AVATAR = "avatar", _("avatar")  # uid -> member
         ATTACHMENT = "attachment", _("attachment")  # aid
         FOLLOW = "follow", _("follow")  # (uid << 32) | followuid
         FAVORITE = "favorite", _("favorite")  # favid

@@ -1,0 +1,218 @@
+"""Threads and posts, with their flags, floors, rendering and search entries.
+
+- A thread keeps its sticky level, digest, highlight, closed flag, views and times;
+  one in the recycle bin (displayorder -1) or awaiting approval / ignored (-2, -3)
+  comes over deleted, so it stays out of sight and can be restored from our bin.
+- A Discuz! "moved" stub (a thread row whose `closed` holds the tid it points to)
+  becomes our moved notice (ThreadRedirect) in the old board, and its tid maps to
+  the real thread, so old links to the stub land there.
+- A post's `position` is its floor, gaps kept; its BBCode goes through
+  `discuz.bbcode.convert` and then through our markup pipeline, exactly as a post
+  written here (html, html_public, text_public, hidden_fragments), and live posts
+  enter the search index in the batch's transaction.
+- Reply counts, last posts and every other counter are left to `forum.recount`,
+  which the importer runs at the end: one definition of each counter.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from forum import services
+from forum.models import Post, Thread
+from forum.moderation.models import ThreadRedirect
+from forum.search import index as search_index
+
+from . import text
+from .base import Stage
+from .mapping import Kind
+
+HIDDEN_THREAD = {-1, -2, -3, -4}  # recycle bin, awaiting approval, ignored, draft
+
+
+class ThreadStage(Stage):
+    name = "threads"
+    kind = Kind.THREAD
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.deleted_at = self._deletion_times()
+
+    def total(self) -> int:
+        return self.source.query(
+            f"SELECT COUNT(*) AS n FROM {self.source.table('forum_thread')}")[0]["n"]
+
+    def batches(self):
+        return self.source.batches(
+            "SELECT tid, fid, authorid, subject, dateline, lastpost, views, displayorder, "
+            f"highlight, digest, closed FROM {self.source.table('forum_thread')} WHERE {{after}}",
+            "tid", size=self.ctx.batch_size)
+
+    def old_id(self, row) -> int:
+        return row["tid"]
+
+    def fresh(self, rows):
+        # A stub maps under MOVED until its thread is known, then under THREAD too.
+        return [r for r in super().fresh(rows)
+                if not (self._is_stub(r) and self.mapping.get(Kind.MOVED, r["tid"]))]
+
+    @staticmethod
+    def _is_stub(row) -> bool:
+        return int(row["closed"] or 0) > 1
+
+    def _deletion_times(self) -> dict[int, object]:
+        if not self.source.has("forum_threadmod"):
+            return {}
+        rows = self.source.query(
+            f"SELECT tid, MAX(dateline) AS at FROM {self.source.table('forum_threadmod')} "
+            "WHERE action = 'DEL' GROUP BY tid")
+        return {r["tid"]: text.when(r["at"]) for r in rows}
+
+    def write(self, rows) -> int:
+        made = []
+        for row in rows:
+            if self._is_stub(row):
+                continue
+            board_id = self.mapping.get(Kind.BOARD, row["fid"])
+            if board_id is None:  # a group's thread or a board that is gone
+                continue
+            made.append((row, self._thread(row, board_id)))
+        Thread.objects.bulk_create([t for _r, t in made])
+        for row, thread in made:
+            self.mapping.add(Kind.THREAD, row["tid"], thread.pk)
+        return len(made) + self._stubs([r for r in rows if self._is_stub(r)])
+
+    def _thread(self, row, board_id: int) -> Thread:
+        created = text.when(row["dateline"]) or self.ctx.now
+        deleted = int(row["displayorder"]) in HIDDEN_THREAD
+        author_id = self.ctx.member(row["authorid"])
+        return Thread(
+            board_id=board_id, author_id=author_id, title=text.title(row["subject"]) or "-",
+            created_at=created, last_post_at=text.when(row["lastpost"]) or created,
+            last_poster_id=author_id, view_count=max(int(row["views"] or 0), 0),
+            sticky=min(max(int(row["displayorder"]), 0), Thread.Sticky.GLOBAL),
+            is_digest=int(row["digest"] or 0) > 0, highlight=text.highlight(row["highlight"]),
+            is_closed=int(row["closed"] or 0) == 1, is_deleted=deleted,
+            deleted_at=(self.deleted_at.get(row["tid"]) or self.ctx.now) if deleted else None,
+        )
+
+    def _stubs(self, stubs) -> int:
+        notices = []
+        for row in stubs:
+            target = self.mapping.get(Kind.THREAD, row["closed"])
+            board_id = self.mapping.get(Kind.BOARD, row["fid"])
+            if target is None or board_id is None:
+                continue  # the moved thread is gone (or not imported yet: next run)
+            notices.append((row, ThreadRedirect(
+                thread_id=target, board_id=board_id, title=text.title(row["subject"]) or "-",
+                created_at=text.when(row["dateline"]) or self.ctx.now)))
+        ThreadRedirect.objects.bulk_create([n for _r, n in notices])
+        for row, notice in notices:
+            self.mapping.add(Kind.MOVED, row["tid"], notice.pk)
+            self.mapping.add(Kind.THREAD, row["tid"], notice.thread_id)
+        return len(notices)
+
+
+class PostStage(Stage):
+    name = "posts"
+    kind = Kind.POST
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.offset_hours = _float(self.source.setting("timeoffset", "8"), 8.0)
+        self.smilies = self._smilies()
+        self.deleted_threads: dict[int, bool] = {}
+
+    def total(self) -> int:
+        return self.source.query(
+            f"SELECT COUNT(*) AS n FROM {self.source.table('forum_post')}")[0]["n"]
+
+    def batches(self):
+        return self.source.batches(
+            "SELECT pid, tid, first, authorid, dateline, message, useip, invisible, anonymous, "
+            f"position FROM {self.source.table('forum_post')} WHERE {{after}}",
+            "pid", size=self.ctx.batch_size)
+
+    def old_id(self, row) -> int:
+        return row["pid"]
+
+    def _smilies(self) -> dict[str, str]:
+        """{code: image path under Discuz!'s static/image/smiley/} for the converter."""
+        if not (self.source.has("common_smiley") and self.source.has("forum_imagetype")):
+            return {}
+        t = self.source.table
+        rows = self.source.query(
+            f"SELECT s.code, s.url, i.directory FROM {t('common_smiley')} s "
+            f"JOIN {t('forum_imagetype')} i ON i.typeid = s.typeid WHERE s.type = 'smiley'")
+        return {r["code"]: f"{r['directory']}/{r['url']}" for r in rows if r["code"]}
+
+    def write(self, rows) -> int:
+        thread_ids = {self.mapping.get(Kind.THREAD, r["tid"]) for r in rows} - {None}
+        self._load_threads(thread_ids)
+        taken = set(Post.objects.filter(thread_id__in=thread_ids)
+                    .values_list("thread_id", "floor"))
+        posts = []
+        for row in rows:
+            thread_id = self.mapping.get(Kind.THREAD, row["tid"])
+            if thread_id is None or self.mapping.get(Kind.MOVED, row["tid"]):
+                continue  # its thread was not imported (a group's) or is a moved stub
+            floor = int(row["position"] or 0)
+            if floor < 1 or (thread_id, floor) in taken:
+                self.ctx.warn(_("Discuz! post %(pid)s has no free floor (position %(pos)s) "
+                                "and was left out.") % {"pid": row["pid"], "pos": floor})
+                continue
+            taken.add((thread_id, floor))
+            posts.append((row, self._post(row, thread_id, floor)))
+        Post.objects.bulk_create([p for _r, p in posts])
+        for row, post in posts:
+            self.mapping.add(Kind.POST, row["pid"], post.pk)
+        search_index.reindex_posts([p.pk for _r, p in posts])
+        return len(posts)
+
+    def _load_threads(self, thread_ids) -> None:
+        missing = set(thread_ids) - set(self.deleted_threads)
+        if missing:
+            self.deleted_threads.update(
+                Thread.objects.filter(pk__in=missing).values_list("pk", "is_deleted"))
+
+    def _post(self, row, thread_id: int, floor: int) -> Post:
+        from discuz.bbcode import convert  # written alongside (issue 10); import when used
+
+        message, editor, edited_at = text.split_edit_note(row["message"] or "",
+                                                          self.offset_hours)
+        body = convert(message.replace("\r\n", "\n"), smilies=self.smilies).strip()
+        anonymous = bool(row["anonymous"])
+        invisible = int(row["invisible"] or 0)
+        # A post in a deleted thread comes back with the thread (as our recycle bin does).
+        deleted = invisible != 0 and not self.deleted_threads.get(thread_id, False)
+        created = text.when(row["dateline"]) or self.ctx.now
+        post = Post(
+            thread_id=thread_id, floor=floor, created_at=created,
+            # An anonymous post stays anonymous: it is the guest member's here.
+            author_id=self.ctx.guest_id() if anonymous else self.ctx.member(row["authorid"]),
+            author_ip=None if anonymous else text.ip_or_none(row["useip"]),
+            is_deleted=deleted, deleted_at=created if deleted else None,
+        )
+        # The pipeline of a post written here; it looks members up only for an "@".
+        services._apply_rendering(post, body)
+        if edited_at is not None:
+            post.edited_at = edited_at
+            post.edit_count = 1
+            post.edited_by_id = self._member_named(editor)
+        return post
+
+    def _member_named(self, name: str | None) -> int | None:
+        if not name:
+            return None
+        from django.contrib.auth import get_user_model
+
+        return (get_user_model().objects.filter(username=name)
+                .values_list("pk", flat=True).first())
+
+
+def _float(value, default: float) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
