@@ -17,6 +17,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from forum import page_cache
+
 from . import avatars, credits, notifications, ranking, sidebar
 from .models import CreditAction, Follow, Notification, Profile
 
@@ -126,6 +128,7 @@ def save_profile(*, user, bio: str, signature: str, email_muted: list[str] | Non
                 if old_name:
                     transaction.on_commit(lambda: avatars.delete_files(old_name))
             Profile.objects.filter(pk=profile.pk).update(**fields)
+            page_cache.bump_site()  # avatar, signature and bio are on author cards
     except BaseException:
         if new_name:
             avatars.delete_files(new_name)  # nothing points at the new files
@@ -150,6 +153,7 @@ def remove_avatar(*, user) -> None:
         if not old:
             return
         Profile.objects.filter(pk=profile.pk).update(avatar="")
+        page_cache.bump_site()
         transaction.on_commit(_forget_avatar_caches)
         transaction.on_commit(lambda: avatars.delete_files(old))
 
@@ -170,6 +174,7 @@ def adjust_credits(*, user, amount: int, actor, note: str = "") -> int:
     if actor is not None and not (actor.is_active and actor.has_perm("accounts.change_profile")):
         raise PermissionDenied(_("Only staff may adjust credits."))
     with transaction.atomic():
+        page_cache.bump_site()  # credits and the level they give are on author cards
         return credits.adjust(user_id=user.pk, amount=amount, note=note,
                               actor_id=actor.pk if actor is not None else None)
 

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from forum import page_cache
+
 from . import credits, levels, sidebar
 from .models import CreditRule, FeaturedAuthor, Level, Profile
 
@@ -16,6 +18,7 @@ def create_profile(sender, instance, created, raw=False, **kwargs):
     if created and not raw:
         Profile.objects.get_or_create(user=instance,
                                       defaults={"level_id": levels.level_id_for(0)})
+        page_cache.bump_index()  # the index counts members and names the newest
 
 
 @receiver(user_logged_in)
@@ -33,13 +36,16 @@ def count_login_as_visit(sender, request, user, **kwargs):
 @receiver([post_save, post_delete], sender=CreditRule)
 def forget_credit_rules(sender, **kwargs):
     credits.forget_rules()
+    page_cache.bump_site()  # board pages list their credit rules
 
 
 @receiver([post_save, post_delete], sender=Level)
 def forget_levels(sender, **kwargs):
     levels.forget()
+    page_cache.bump_site()  # level names and stars are on author cards
 
 
 @receiver([post_save, post_delete], sender=FeaturedAuthor)
 def forget_sidebar(sender, **kwargs):
     sidebar.forget()
+    page_cache.bump_site()  # 作者专栏 on thread pages

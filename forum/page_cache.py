@@ -22,7 +22,7 @@ Correct first:
   author-card counters and board-list view counts).
 - Views still count on a hit, and a cached thread page shows the exact count: the
   number in `<em data-views>` is rewritten on every hit from the view counter
-  (see forum.views_counter: stored count = constant + flushed total).
+  (forum.views_counter: stored count = a constant + the flushed total).
 
 Write paths call `bump_thread`, `bump_board` and `bump_site` (forum.services,
 forum.moderation.services, accounts.services; admin saves and settings through
@@ -147,22 +147,29 @@ def _fresh_generation() -> int:
 
 def _bump_now(keys: list[str]) -> None:
     for key in keys:
-        try:
-            cache.incr(key)
-        except ValueError:
-            if not cache.add(key, _fresh_generation(), timeout=None):
-                cache.incr(key)
+        if views_counter.incr_counter(key) == 1:  # it was gone: restart from the clock
+            cache.set(key, _fresh_generation(), timeout=None)
 
 
-def _after_commit(keys: list[str]) -> None:
-    # Outside a transaction on_commit runs at once; inside, after the commit (and
-    # not at all after a rollback: nothing changed).
-    transaction.on_commit(lambda: _bump_now(keys))
+def _after_commit(bump) -> None:
+    """Bump now and again after the commit.
+
+    The bump after the commit is the one that keeps pages right: a guest render that
+    started earlier read the old rows and stores them under a generation that no
+    longer matches. The bump inside the transaction is for readers of the same
+    uncommitted transaction (the test suite runs each test inside one, and would
+    never see an on_commit callback run); for everyone else it only costs an INCR.
+    Outside a transaction on_commit runs at once, so that bump happens once.
+    """
+    if transaction.get_connection().in_atomic_block:
+        bump()
+    transaction.on_commit(bump)
 
 
 def bump_thread(*thread_ids: int) -> None:
     """A thread's page changed (a post, its title, flags, tags)."""
-    _after_commit([_thread_gen(t) for t in thread_ids if t])
+    keys = [_thread_gen(t) for t in thread_ids if t]
+    _after_commit(lambda: _bump_now(keys))
 
 
 def bump_board(*board_ids: int) -> None:
@@ -184,23 +191,23 @@ def bump_board(*board_ids: int) -> None:
                 slugs.add(parent_slug)
         _bump_now([INDEX, *(_board_gen(s) for s in sorted(slugs))])
 
-    transaction.on_commit(bump)
+    _after_commit(bump)
 
 
 def bump_index() -> None:
     """The index changed but no board page did (members' count, the newest member)."""
-    _after_commit([INDEX])
+    _after_commit(lambda: _bump_now([INDEX]))
 
 
 def bump_site() -> None:
     """Something every page shows: site settings, boards and categories, a profile on
     author cards, levels, credit rules. Rare, so all pages are re-rendered."""
-    _after_commit([SITE])
+    _after_commit(lambda: _bump_now([SITE]))
 
 
 # --- the middleware ---------------------------------------------------------------------
 
-VIEWS_RE = re.compile(rb"<em data-views>\d+</em>")
+VIEWS_RE = re.compile(rb"<em data-views>(\d+)</em>")
 
 
 @dataclass
@@ -309,8 +316,7 @@ class GuestPageCacheMiddleware:
             flushed = found.get(views_counter.flushed_key(plan.thread_id))
             if flushed is None or entry.get("views_base") is None:
                 return None  # cannot show an exact count: render afresh
-            pending = views_counter.count_view(plan.thread_id)
-            shown = entry["views_base"] + int(flushed) + pending
+            shown = entry["views_base"] + views_counter.count_view(plan.thread_id)
             content = b"%s<em data-views>%d</em>%s" % (content[0], shown, content[1])
         etag = _etag(plan, generations)
         if request.headers.get("If-None-Match") == etag:
@@ -335,26 +341,15 @@ class GuestPageCacheMiddleware:
             "content": content,
         }
         if plan.thread_id is not None:
-            parts = VIEWS_RE.split(content, maxsplit=1)
-            base = _views_base(plan.thread_id)
-            if len(parts) != 2 or base is None:
-                return  # no exact view count possible: do not cache this page
-            entry["content"], entry["views_base"] = tuple(parts), base
+            found = VIEWS_RE.search(content)
+            if found is None:
+                return  # no view count to keep exact: do not cache this page
+            # The page shows stored + pending as the view rendered it: the constant
+            # part of that is what a hit adds the cache's counted total to.
+            rendered = int(found.group(1))
+            entry["views_base"] = rendered - views_counter.counted_total(plan.thread_id)
+            entry["content"] = (content[:found.start()], content[found.end():])
         cache.set(plan.key, entry, settings.FORUM_PAGE_CACHE_SECONDS)
-
-
-def _views_base(thread_id: int) -> int | None:
-    """The thread's stored view count minus the flushed total (a constant; see
-    forum.views_counter); None if the thread is gone."""
-    from .models import Thread
-
-    flushed_key = views_counter.flushed_key(thread_id)
-    cache.add(flushed_key, 0, timeout=None)
-    flushed = cache.get(flushed_key)
-    stored = Thread.objects.filter(pk=thread_id).values_list("view_count", flat=True).first()
-    if stored is None or flushed is None:
-        return None
-    return stored - int(flushed)
 
 
 _VARY_OK = {"cookie"}  # the language cookie is in the key; anything else is not

@@ -41,6 +41,7 @@ from django.utils import timezone
 from accounts.models import Profile
 from accounts.recount import recount_people
 
+from . import page_cache
 from .models import Board, Post, Tag, Thread
 from .moderation.recount import recount_moderation
 
@@ -208,4 +209,6 @@ def recount_all() -> dict[str, int]:
         # Follower/following counts, credits from the ledger, levels, unread counts.
         recount_people(changes, count=_count, repair=_repair)
         recount_moderation(changes, count=_count, repair=_repair)  # reporters per report
+        if any(changes.values()):
+            page_cache.bump_site()  # repaired counters are on every kind of page
     return changes

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-from . import markup
+from . import markup, page_cache
 from .models import Post
 from .search import index as search_index
 from .services import _apply_rendering
@@ -28,6 +28,7 @@ def rerender_post(post: Post) -> Post:
     with transaction.atomic():
         post.save(update_fields=RENDERED_FIELDS)
         search_index.index_post(post)  # the public text may have changed
+        page_cache.bump_thread(post.thread_id)
     return post
 
 
@@ -49,6 +50,8 @@ def rerender_posts(*, everything: bool = False, batch_size: int = 500,
     while True:
         batch = list(qs.filter(pk__gt=last_pk).only("pk", "body")[:batch_size])
         if not batch:
+            if done:
+                page_cache.bump_site()  # posts on any page may look different now
             return done
         for post in batch:
             _apply_rendering(post, post.body)

@@ -23,7 +23,7 @@ from accounts import mentions as people_mentions
 from accounts import services as people
 from accounts.models import Profile
 
-from . import attachments, markup, permissions
+from . import attachments, markup, page_cache, permissions
 from .models import Board, Post, Tag, Thread
 from .search import index as search_index
 from .tags import normalize_tag_names, tag_slug
@@ -161,6 +161,8 @@ def set_tags(*, thread: Thread, names: Iterable[str]) -> None:
     if not thread.is_deleted:
         Tag.objects.filter(pk__in=added).update(thread_count=F("thread_count") + 1)
         Tag.objects.filter(pk__in=removed).update(thread_count=F("thread_count") - 1)
+    if added or removed:
+        page_cache.bump_thread(thread.pk)
 
 
 # --- writes ---------------------------------------------------------------------------
@@ -215,6 +217,7 @@ def create_thread(*, board: Board, author, title: str, body: str, tags: Iterable
             thread_count=F("thread_count") + 1, post_count=F("post_count") + 1
         )
         people.thread_created(thread=thread, post=post, at=now, notify=created_at is None)
+        page_cache.bump_board(board.pk)
     return thread
 
 
@@ -245,6 +248,8 @@ def create_reply(*, thread: Thread, author, body: str, author_ip: str | None = N
         Profile.objects.filter(user_id=author.pk).update(post_count=F("post_count") + 1)
         people.reply_created(post=post, board_id=locked.board_id, at=now,
                              notify=created_at is None)
+        page_cache.bump_thread(locked.pk)
+        page_cache.bump_board(locked.board_id)
         search_index.index_post(post)
     thread.last_floor, thread.reply_count = floor, locked.reply_count + 1
     thread.last_post_at, thread.last_poster_id = now, author.pk
@@ -276,6 +281,8 @@ def edit_post(*, post: Post, editor, body: str, title: str | None = None,
                 Thread.objects.filter(pk=thread.pk).update(title=title)
             if tags is not None:
                 set_tags(thread=thread, names=tags)
+            page_cache.bump_board(thread.board_id)  # the title is in the lists
+        page_cache.bump_thread(post.thread_id)
         search_index.index_post(post)
     return post
 
@@ -310,6 +317,8 @@ def delete_post(*, post: Post, actor, reason: str = "") -> None:
             )
             refresh_board_last_post(thread.board_id)
         people.post_deleted(post=locked, thread=thread, actor=actor, reason=reason)
+        page_cache.bump_thread(thread.pk)
+        page_cache.bump_board(thread.board_id)
     post.is_deleted = True
 
 
@@ -338,6 +347,8 @@ def restore_post(*, post: Post, actor) -> None:
             )
             refresh_board_last_post(thread.board_id)
         people.post_restored(post=locked, thread=thread, actor=actor)
+        page_cache.bump_thread(thread.pk)
+        page_cache.bump_board(thread.board_id)
     post.is_deleted = False
 
 
@@ -359,6 +370,10 @@ def _thread_leaves_board(thread: Thread, sign: int) -> None:
     tag_ids = list(thread.tags.values_list("pk", flat=True))
     Tag.objects.filter(pk__in=tag_ids).update(thread_count=F("thread_count") + sign)
     refresh_board_last_post(thread.board_id)
+    # Every way a thread enters or leaves a board's counts (delete, restore, move,
+    # merge, split) passes here: its page and the board's list change.
+    page_cache.bump_thread(thread.pk)
+    page_cache.bump_board(thread.board_id)
 
 
 def delete_thread(*, thread: Thread, actor, reason: str = "") -> None:
@@ -408,6 +423,8 @@ def move_thread(*, thread: Thread, actor, board: Board) -> None:
             # that the thread is gone from it.
             refresh_board_last_post(old_board_id)
         people.thread_moved(thread=locked, actor=actor, board=board)
+        page_cache.bump_thread(locked.pk)
+        page_cache.bump_board(old_board_id, board.pk)
     thread.board = board
 
 
@@ -438,6 +455,10 @@ def set_thread_flags(*, thread: Thread, actor, sticky: int | None = None,
                 setattr(thread, key, value)
             people.thread_flags_changed(thread=thread, actor=actor, before=before,
                                         after=changes)
+            page_cache.bump_thread(thread.pk)
+            page_cache.bump_board(thread.board_id)
+            if "sticky" in changes:  # category and global stickies head other boards
+                page_cache.bump_site()
 
 
 def record_views(thread_id: int, count: int) -> None:

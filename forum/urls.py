@@ -4,7 +4,7 @@ from django.urls import include, path
 from .feeds import BoardThreadsFeed, LatestThreadsFeed
 from .moderation.urls import patterns as moderation_patterns
 from .search import views as search
-from .views import attachments, boards, crawlers, errors, posting, tags, threads
+from .views import attachments, boards, crawlers, errors, language, posting, tags, threads
 
 forum_patterns = [
     path("", boards.index, name="index"),
@@ -29,6 +29,8 @@ forum_patterns = [
     path("sitemap.xml", crawlers.sitemap_index, name="sitemap"),
     path("sitemap-<slug:section>.xml", crawlers.sitemap_section, name="sitemap_section"),
     path("robots.txt", crawlers.robots_txt, name="robots"),
+    # Guests switch language by a link (no CSRF token on cacheable pages).
+    path("language/<str:code>/", language.switch, name="language"),
     # Moderation (issue 5): thread toolbar, per-floor actions, reports.
     *moderation_patterns,
 ]

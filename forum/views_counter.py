@@ -6,10 +6,12 @@ with one F() update. A hot thread thus costs one UPDATE per batch instead of one
 per view, and the page shows the stored count plus what is still buffered, so the
 number readers see is exact. `manage.py flush_views` writes out what is left.
 
-A second, never decreasing counter per thread (`flushed_total`) adds up what the
-flushes wrote. The stored count minus it is a constant, which lets the guest page
-cache (forum.page_cache) show the exact count on a cached page without asking the
-database: constant + flushed + pending.
+A second, never decreasing counter per thread (`flushed_key`) adds up what the
+flushes wrote, so pending + flushed is the number of views counted through the
+cache, and it only ever grows by one per view (a flush moves views from one to the
+other in one atomic step). The stored count minus the flushed total is therefore a
+constant, which lets the guest page cache (forum.page_cache) show the exact count on
+a cached page without asking the database: constant + (pending + flushed).
 
 On Redis the counters and the set of threads with pending views use Redis' own
 atomic INCR and SADD: several workers count at once, and a read-modify-write of a
@@ -31,6 +33,9 @@ def _key(thread_id: int) -> str:
     return KEY.format(thread_id)
 
 
+pending_key = _key
+
+
 def flushed_key(thread_id: int) -> str:
     return FLUSHED_KEY.format(thread_id)
 
@@ -43,8 +48,9 @@ def _redis(key: str):
     return cache._cache.get_client(full, write=True), full
 
 
-def _incr(key: str, amount: int = 1) -> int:
-    """Add to a counter, creating it at zero: one atomic round trip on Redis."""
+def incr_counter(key: str, amount: int = 1) -> int:
+    """Add to a counter, creating it at zero: one atomic round trip on Redis.
+    (forum.page_cache counts its generations with it too.)"""
     native = _redis(key)
     if native is not None:
         client, full = native
@@ -59,13 +65,30 @@ def _incr(key: str, amount: int = 1) -> int:
 
 
 def count_view(thread_id: int) -> int:
-    """Count one view; returns the views buffered for the thread, this one included."""
-    pending = _incr(_key(thread_id))
+    """Count one view; returns pending + flushed right after it (see above)."""
+    native = _redis(_key(thread_id))
+    if native is not None:
+        client, full = native
+        pipe = client.pipeline(transaction=True)  # MULTI: one consistent snapshot
+        pipe.incr(full)
+        pipe.get(cache.make_and_validate_key(flushed_key(thread_id)))
+        pending, flushed = pipe.execute()
+        pending, flushed = int(pending), int(flushed or 0)
+    else:
+        pending = incr_counter(_key(thread_id))
+        flushed = int(cache.get(flushed_key(thread_id)) or 0)
     if pending == 1:
         _remember(thread_id)
     if pending >= settings.FORUM_VIEW_FLUSH_EVERY:
         _flush(thread_id, pending)
-    return pending
+    return pending + flushed
+
+
+def counted_total(thread_id: int) -> int:
+    """pending + flushed now, the flushed total started at zero if it is missing."""
+    cache.add(flushed_key(thread_id), 0, timeout=None)
+    found = cache.get_many([_key(thread_id), flushed_key(thread_id)])  # one MGET
+    return int(found.get(_key(thread_id)) or 0) + int(found.get(flushed_key(thread_id)) or 0)
 
 
 def _flush(thread_id: int, amount: int) -> None:
@@ -73,8 +96,16 @@ def _flush(thread_id: int, amount: int) -> None:
 
     # Taking the batch off the counter is the claim: two workers passing the
     # threshold together each write what they took, and stored + pending stays exact.
-    _incr(_key(thread_id), -amount)
-    _incr(flushed_key(thread_id), amount)
+    native = _redis(_key(thread_id))
+    if native is not None:
+        client, full = native
+        pipe = client.pipeline(transaction=True)  # both moves or neither, seen at once
+        pipe.decrby(full, amount)
+        pipe.incrby(cache.make_and_validate_key(flushed_key(thread_id)), amount)
+        pipe.execute()
+    else:
+        incr_counter(_key(thread_id), -amount)
+        incr_counter(flushed_key(thread_id), amount)
     record_views(thread_id, amount)
 
 
