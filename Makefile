@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DEBUG ?= 1
 
-.PHONY: run test lint install install-dev messages clean
+.PHONY: run serve test lint install install-dev messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,23 @@ run: install
 	$(BIN)/python manage.py seed_demo --if-empty
 	$(BIN)/python manage.py ensure_admin
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production-style: DEBUG=0, hashed and compressed static files, gunicorn with
+# gunicorn.conf.py (WEB_WORKERS, WEB_THREADS, WEB_BIND). Needs SECRET_KEY and
+# ALLOWED_HOSTS (and DATABASE_URL, REDIS_URL, … see docs/deploy.md). Without a
+# SECRET_KEY it is a local try: a random key is kept in .local-secret-key
+# (gitignored) and HTTPS is not required.
+serve: install
+	@if [ -z "$$SECRET_KEY" ] && [ ! -s .local-secret-key ]; then \
+	  $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))' > .local-secret-key; \
+	  chmod 600 .local-secret-key; fi
+	@if [ -z "$$SECRET_KEY" ]; then echo "make serve: no SECRET_KEY, a local try (key in .local-secret-key, plain HTTP)"; fi
+	export DEBUG=0; \
+	if [ -z "$$SECRET_KEY" ]; then export SECRET_KEY="$$(cat .local-secret-key)" HTTPS="$${HTTPS:-0}"; fi; \
+	$(BIN)/python manage.py compilemessages --ignore=.venv -v 0 && \
+	$(BIN)/python manage.py migrate --noinput -v 0 && \
+	$(BIN)/python manage.py collectstatic --noinput -v 0 && \
+	exec $(BIN)/gunicorn -c gunicorn.conf.py
 
 test: install-dev
 	$(BIN)/python manage.py compilemessages --ignore=.venv -v 0

@@ -46,6 +46,7 @@ from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 
 from . import views_counter
+from .db_router import primary
 from .middleware import language_for
 
 VERSION = "1"
@@ -302,7 +303,13 @@ class GuestPageCacheMiddleware:
             response = self._serve(request, plan, entry, found, generations)
             if response is not None:
                 return response
-        response = self.get_response(request)
+        if plan.may_store:
+            # A page about to be shared must be as new as its generations, which the
+            # primary's commits bump: never render it from a lagging replica.
+            with primary():
+                response = self.get_response(request)
+        else:
+            response = self.get_response(request)
         if plan.may_store and _storable(request, response):
             self._store(plan, response, generations)
             _guest_headers(response, _etag(plan, generations))

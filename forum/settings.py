@@ -122,13 +122,23 @@ TEMPLATES = [
 # forum's many short writes: WAL lets readers go on while one writer commits,
 # IMMEDIATE takes the write lock at BEGIN (no deadlock-prone lock upgrades), and
 # the busy timeout makes a second writer wait instead of failing.
+# Persistent connections (CONN_MAX_AGE seconds, checked before reuse so a restarted
+# database costs one retry, not an error page).
+def _database(url: str) -> dict:
+    return dj_database_url.parse(url, conn_max_age=int(env("CONN_MAX_AGE", "60")),
+                                 conn_health_checks=True)
+
+
 if env("DATABASE_URL"):
-    DATABASES = {
-        "default": dj_database_url.parse(
-            env("DATABASE_URL"), conn_max_age=int(env("CONN_MAX_AGE", "60")),
-            conn_health_checks=True,
-        )
-    }
+    DATABASES = {"default": _database(env("DATABASE_URL"))}
+    # An optional read replica: forum/db_router.py sends reads there, and writes,
+    # transactions and a member's requests right after a write to the primary.
+    if env("DATABASE_REPLICA_URL"):
+        DATABASES["replica"] = {**_database(env("DATABASE_REPLICA_URL")),
+                                "TEST": {"MIRROR": "default"}}
+        DATABASE_ROUTERS = ["forum.db_router.PrimaryReplicaRouter"]
+        MIDDLEWARE.insert(MIDDLEWARE.index("forum.page_cache.GuestPageCacheMiddleware") + 1,
+                          "forum.db_router.PrimaryAfterWriteMiddleware")
 else:
     DATABASES = {
         "default": {
@@ -155,7 +165,11 @@ if env("REDIS_URL"):
             "KEY_PREFIX": env("CACHE_PREFIX", "forum"),
         }
     }
+    # Sessions read from Redis, written through to the database (survive a flush).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
+    # One process only (make run, tests): an in-process cache is not shared between
+    # workers, so gunicorn.conf.py runs a single worker without REDIS_URL.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -306,6 +320,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("FORUM_MAX_FORM_MB", "10")) * 1024 * 1024
 # card counters of other threads, view counts in board lists).
 FORUM_PAGE_CACHE = env_bool("FORUM_PAGE_CACHE", True)
 FORUM_PAGE_CACHE_SECONDS = int(env("FORUM_PAGE_CACHE_SECONDS", "60"))
+# With a read replica: a browser that just wrote reads from the primary this long
+# (a member must see their own reply however far the replica lags behind).
+FORUM_REPLICA_STICKY_SECONDS = int(env("FORUM_REPLICA_STICKY_SECONDS", "15"))
 # View counts are buffered in the cache and written with one F() update per batch.
 FORUM_VIEW_FLUSH_EVERY = int(env("FORUM_VIEW_FLUSH_EVERY", "20"))
 # Credits never fall below this through deductions (Discuz!'s credit floor).

@@ -58,3 +58,17 @@ urlpatterns = [
     path("private/", private),
     path("redirect/", redirect),
 ]
+
+
+SEEN_PINNED = []
+
+
+@guest_page("index")
+def records_pinning(request):
+    from forum import db_router
+
+    SEEN_PINNED.append(db_router._pinned.get())
+    return HttpResponse("pinned?")
+
+
+urlpatterns.append(path("pinning/", records_pinning))
