@@ -21,12 +21,12 @@ from discuz.models import ImportRun
 from .base import Context
 from .boards import BoardStage, ModeratorStage
 from .mapping import Mapping
-from .members import MemberStage
+from .members import AvatarStage, MemberStage
 from .social import FollowStage, TagStage, ThreadTagStage
 from .source import Source, parse_dsn
 from .threads import PostStage, ThreadStage
 
-STAGES = [MemberStage, BoardStage, ModeratorStage, FollowStage, TagStage, ThreadStage,
+STAGES = [MemberStage, AvatarStage, BoardStage, ModeratorStage, FollowStage, TagStage, ThreadStage,
           PostStage, ThreadTagStage]
 
 

@@ -210,3 +210,74 @@ class MemberStage(Stage):
         Ban.objects.bulk_create(bans)
         for (row, _user), ban in zip(banned, bans, strict=True):
             self.mapping.add(Kind.BAN, row["uid"], ban.pk)
+
+
+class AvatarStage(Stage):
+    """Avatars from Discuz!'s files (`--attachments DIR`), through our avatar pipeline.
+
+    UCenter keeps `uc_server/data/avatar/000/00/00/01_avatar_big.jpg` for uid 1; each
+    image is decoded with our allowlist and caps and re-encoded (accounts.avatars),
+    exactly as an upload. A file that is not an acceptable image is skipped with a
+    warning.
+    """
+
+    name = "avatars"
+    kind = Kind.AVATAR
+
+    def enabled(self) -> bool:
+        return self.ctx.attachments_dir is not None
+
+    def _root(self):
+        base = self.ctx.attachments_dir
+        for candidate in (base / "uc_server" / "data" / "avatar", base / "data" / "avatar", base):
+            if candidate.is_dir():
+                return candidate
+        return base
+
+    def total(self) -> int:
+        return MemberStage.total(self)
+
+    def batches(self):
+        return self.source.batches(
+            f"SELECT uid FROM {self.source.table('common_member')} WHERE {{after}}", "uid",
+            size=self.ctx.batch_size)
+
+    def old_id(self, row) -> int:
+        return row["uid"]
+
+    @staticmethod
+    def path_of(uid: int) -> str:
+        digits = f"{int(uid):09d}"
+        return f"{digits[:3]}/{digits[3:5]}/{digits[5:7]}/{digits[7:]}_avatar_big.jpg"
+
+    def write(self, rows) -> int:
+        from django.core.exceptions import ValidationError
+
+        from accounts import avatars
+
+        root = self._root()
+        stored: list[str] = []
+        profiles = []
+        try:
+            for row in rows:
+                user_id = self.mapping.get(Kind.MEMBER, row["uid"])
+                path = root / self.path_of(row["uid"])
+                if user_id is None or not path.is_file():
+                    continue
+                try:
+                    with path.open("rb") as handle:
+                        name = avatars.store(*avatars.encode(avatars.open_image(handle)))
+                except ValidationError as exc:
+                    self.ctx.warn(_("Avatar of Discuz! uid %(uid)s skipped: %(error)s")
+                                  % {"uid": row["uid"], "error": " ".join(exc.messages)})
+                    continue
+                stored.append(name)
+                profiles.append(Profile(user_id=user_id, avatar=name))
+                self.mapping.add(Kind.AVATAR, row["uid"], user_id)
+            for profile in profiles:
+                Profile.objects.filter(user_id=profile.user_id).update(avatar=profile.avatar.name)
+        except BaseException:
+            for name in stored:  # nothing points at them: the batch rolls back
+                avatars.delete_files(name)
+            raise
+        return len(profiles)

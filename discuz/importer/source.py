@@ -24,7 +24,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "forum_thread": ("tid", "fid", "authorid", "subject", "dateline", "lastpost", "views",
                      "displayorder", "highlight", "digest", "closed"),
     "forum_post": ("pid", "tid", "first", "authorid", "dateline", "message", "useip",
-                   "invisible", "anonymous", "position"),
+                   "invisible", "anonymous", "smileyoff", "position"),
     "common_member": ("uid", "email", "username", "status", "emailstatus", "adminid",
                       "groupid", "groupexpiry", "regdate", "credits"),
     "common_member_count": ("uid", "extcredits1", "extcredits8"),

@@ -130,21 +130,23 @@ class PostStage(Stage):
     def batches(self):
         return self.source.batches(
             "SELECT pid, tid, first, authorid, dateline, message, useip, invisible, anonymous, "
-            f"position FROM {self.source.table('forum_post')} WHERE {{after}}",
+            f"smileyoff, position FROM {self.source.table('forum_post')} WHERE {{after}}",
             "pid", size=self.ctx.batch_size)
 
     def old_id(self, row) -> int:
         return row["pid"]
 
     def _smilies(self) -> dict[str, str]:
-        """{code: image path under Discuz!'s static/image/smiley/} for the converter."""
+        """{code: text} for the converter, from the install's own smiley table."""
         if not (self.source.has("common_smiley") and self.source.has("forum_imagetype")):
             return {}
+        from discuz.bbcode import smilies_from_rows
+
         t = self.source.table
         rows = self.source.query(
             f"SELECT s.code, s.url, i.directory FROM {t('common_smiley')} s "
             f"JOIN {t('forum_imagetype')} i ON i.typeid = s.typeid WHERE s.type = 'smiley'")
-        return {r["code"]: f"{r['directory']}/{r['url']}" for r in rows if r["code"]}
+        return smilies_from_rows((r["code"], r["url"], r["directory"]) for r in rows)
 
     def write(self, rows) -> int:
         thread_ids = {self.mapping.get(Kind.THREAD, r["tid"]) for r in rows} - {None}
@@ -180,7 +182,9 @@ class PostStage(Stage):
 
         message, editor, edited_at = text.split_edit_note(row["message"] or "",
                                                           self.offset_hours)
-        body = convert(message.replace("\r\n", "\n"), smilies=self.smilies).strip()
+        # smileyoff 1: the author turned smilies off for this post; the codes stay text.
+        smilies = None if int(row.get("smileyoff") or 0) == 1 else self.smilies
+        body = convert(message.replace("\r\n", "\n"), smilies=smilies).strip()
         anonymous = bool(row["anonymous"])
         invisible = int(row["invisible"] or 0)
         # A post in a deleted thread comes back with the thread (as our recycle bin does).
