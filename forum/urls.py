@@ -39,6 +39,7 @@ urlpatterns = [
     path("", include((forum_patterns, "forum"))),
     path("", include("accounts.urls")),  # /u/…, /rank/, /notifications/, /feed/ (issue 4)
     path("accounts/", include("allauth.urls")),
+    path("", include("discuz.urls")),  # old Discuz! addresses -> 301 (issue 10)
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("healthz", errors.healthz, name="healthz"),
