@@ -14,7 +14,8 @@ and nothing becomes HTML: the output goes through our usual Markdown + bleach pi
 |--------------------------------|----------------------------|--------------------------------|
 | [b] [i] [s]                    | `**` `*` `~~`              |                                |
 | [u] [color] [size] [font]      | the text, unstyled         | bleach allows no style, span   |
-| [backcolor] [sup] [sub] [free] | the text, unstyled         | or u; text over decoration     |
+| [backcolor] [sup] [sub] [fly]  | the text, unstyled         | or u; text over decoration     |
+| [free]                         | the text                   | (paid threads' free part)      |
 | [align] [p] [float]            | the content as own blocks  | Discuz made them <div>/<p>     |
 | [quote] [indent]               | `> ` blockquote            | Discuz renders both so         |
 | [code]                         | fenced block, verbatim     | no escapes; `[hide`, `[attach` |
@@ -62,7 +63,7 @@ MAX_DEPTH = 32
 # tag -> which parameter forms are tags ("none", "optional", "required")
 _TAGS = {
     "b": "none", "i": "none", "u": "none", "s": "none", "strike": "none",
-    "sup": "none", "sub": "none", "free": "none", "indent": "none", "quote": "none",
+    "sup": "none", "sub": "none", "fly": "none", "free": "none", "indent": "none", "quote": "none",
     "color": "required", "size": "required", "font": "required", "backcolor": "required",
     "align": "required", "p": "required", "float": "required",
     "url": "optional", "email": "optional", "img": "optional",
@@ -73,7 +74,7 @@ _TAGS = {
     "hr": "none", "*": "none",
 }
 _STYLE = {"b": "**", "i": "*", "s": "~~", "strike": "~~"}
-_TRANSPARENT = {"u", "color", "size", "font", "backcolor", "sup", "sub", "free"}
+_TRANSPARENT = {"u", "color", "size", "font", "backcolor", "sup", "sub", "fly", "free"}
 _QUOTES = {"quote", "indent"}
 _DIVS = {"align", "p", "float"}
 _BLOCKS = _QUOTES | _DIVS | {"code", "list", "table", "hr", "hide"}

@@ -69,27 +69,18 @@ def test_the_redirect_target_is_the_thread_page(client, thread):
     assert f'id="p{thread.posts.get(floor=20).pk}"' not in page
 
 
-def test_findpost_leads_to_the_floor_s_page_and_anchor(client, thread):
-    post = thread.posts.get(floor=26)
+@pytest.mark.parametrize(("floor", "imported_floor", "query"), [
+    (26, 26, "?page=2"),
+    (26, 47, "?page=3"),  # imported floors keep Discuz's gaps: 47 is on our page 3
+    (1, 1, ""),  # the opening post: page 1 needs no ?page
+])
+def test_findpost_leads_to_the_floor_s_page_and_anchor(client, thread, floor, imported_floor,
+                                                        query):
+    post = thread.posts.get(floor=floor)
+    type(post).objects.filter(pk=post.pk).update(floor=imported_floor)
     mapped(Kind.POST, 2729, post.pk)
     location = moved_to(client, "/forum.php?mod=redirect&goto=findpost&pid=2729&ptid=1006")
-    assert location == f"/t/{thread.pk}/?page=2#p{post.pk}"
-
-
-def test_findpost_keeps_discuz_floor_gaps(client, thread):
-    # Imported floors keep Discuz's positions; floor 47 is on our page 3 whatever came before.
-    post = thread.posts.get(floor=26)
-    type(post).objects.filter(pk=post.pk).update(floor=47)
-    mapped(Kind.POST, 2729, post.pk)
-    location = moved_to(client, "/forum.php?mod=redirect&goto=findpost&pid=2729&ptid=1006")
-    assert location == f"/t/{thread.pk}/?page=3#p{post.pk}"
-
-
-def test_findpost_of_the_opening_post_has_no_page(client, thread):
-    post = thread.posts.get(floor=1)
-    mapped(Kind.POST, 2710, post.pk)
-    location = moved_to(client, "/forum.php?mod=redirect&goto=findpost&pid=2710&ptid=1006")
-    assert location == f"/t/{thread.pk}/#p{post.pk}"
+    assert location == f"/t/{thread.pk}/{query}#p{post.pk}"
 
 
 def test_findpost_of_a_post_never_imported_falls_back_to_its_thread(client, thread):
