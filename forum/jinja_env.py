@@ -17,18 +17,62 @@ from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.template.defaultfilters import urlencode
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
-from jinja2 import Environment
+from jinja2 import Environment, pass_context
 
 from accounts.templatetags.people_tags import level_name
 from forum.templatetags.forum_tags import fdate, ftime, pagination_window
 
+# --- memoised lookups -------------------------------------------------------------------
+# A thread page asks for ~300 translations and ~90 URLs; through Django each costs a
+# thread-local lookup and more. Both answers depend only on their inputs (and the
+# language, the URLconf), so they are kept: bounded, per process, never stale.
+
+_MEMO_MAX = 20_000
+_translations: dict[tuple[str, str], str] = {}
+_urls: dict[tuple, str] = {}
+
+
+def _remember(memo: dict, key, value):
+    if len(memo) >= _MEMO_MAX:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
+def _language(context) -> str:
+    request = context.get("request")
+    return getattr(request, "LANGUAGE_CODE", None) or translation.get_language()
+
+
+@pass_context
+def gettext(context, message: str) -> str:
+    """Django's gettext behind `_()` and {% trans %}; jinja2.ext.i18n's newstyle wrapper
+    around it marks the translation safe and escapes the variables put into it."""
+    language = _language(context)
+    translated = _translations.get((language, message))
+    if translated is None:
+        with translation.override(language):
+            translated = _remember(_translations, (language, message),
+                                   translation.gettext(message))
+    return translated
+
+
+@pass_context
+def ngettext(context, singular: str, plural: str, number: int) -> str:
+    with translation.override(_language(context)):
+        return translation.ngettext(singular, plural, number)
+
 
 def url(name: str, *args) -> str:
-    return reverse(name, args=args or None)
+    key = (get_urlconf(), get_script_prefix(), name, *args)
+    found = _urls.get(key)
+    if found is None:
+        found = _remember(_urls, key, reverse(name, args=args or None))
+    return found
 
 
 def static(path: str) -> str:
@@ -78,7 +122,7 @@ def environment(**options) -> Environment:
     options.setdefault("extensions", []).append("jinja2.ext.i18n")
     options.pop("autoescape", None)  # never off for these pages (the backend's default too)
     env = Environment(autoescape=True, **options)
-    env.install_gettext_translations(translation, newstyle=True)
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)
     env.globals.update({
         "url": url, "static": static, "querystring": querystring, "this_year": this_year,
         "include_dtl": include_dtl, "pagination_window": pagination_window,

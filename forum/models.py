@@ -207,6 +207,16 @@ class Thread(models.Model):
             models.Index(fields=["board", "is_deleted", "is_digest", "-last_post_at"],
                          name="thread_board_digest"),
             models.Index(fields=["author", "-created_at"], name="thread_author_recent"),
+            # A board page: live threads, stickies apart, newest activity first with the
+            # id as tie-break, exactly the listing's ORDER BY. Partial (live only) so the
+            # `NOT is_deleted` filter is implied; a deep page's OFFSET steps along it with
+            # no sort and no join (forum/board_page.py).
+            models.Index(fields=["board", "sticky", "-last_post_at", "-id"],
+                         condition=Q(is_deleted=False), name="thread_board_live_order"),
+            # The stickies a board page shows (its own, its category's, the global ones):
+            # a few rows in the whole forum, found without scanning the threads.
+            models.Index(fields=["sticky", "-last_post_at"],
+                         condition=Q(is_deleted=False, sticky__gt=0), name="thread_sticky_live"),
         ]
 
     def __str__(self) -> str:
@@ -269,6 +279,10 @@ class Post(models.Model):
         ]
         indexes = [
             models.Index(fields=["thread", "author", "floor"], name="post_thread_author"),
+            # 只看该作者 for readers (deleted floors hidden): the count and the floors of
+            # one page come from this index alone (forum/thread_page.py).
+            models.Index(fields=["thread", "author", "floor"], condition=Q(is_deleted=False),
+                         name="post_thread_author_live"),
             models.Index(fields=["author", "-created_at"], name="post_author_recent"),
         ]
 

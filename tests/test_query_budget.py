@@ -128,6 +128,8 @@ def test_board_page_cost_does_not_grow_with_threads(viewers, staff, people, sett
         "page 1": (url, {"FORUM_THREADS_PER_PAGE": 15}),
         "page 2": (url + "?page=2", {"FORUM_THREADS_PER_PAGE": 15}),
         "digest": (url + "?filter=digest", {"FORUM_THREADS_PER_PAGE": 15}),
+        # A deep page (clamped to the last one): an id seek, then the rows by key.
+        "last page": (url + "?page=999", {"FORUM_THREADS_PER_PAGE": 3}),
         "every thread on one page": (url, {"FORUM_THREADS_PER_PAGE": LARGE}),
     }
     grow_board(board, SMALL, staff, people)
@@ -157,6 +159,8 @@ def thread_urls(thread: Thread, last_page: int) -> dict[str, tuple[str, dict]]:
         "last page": (url + f"?page={last_page}", {"FORUM_POSTS_PER_PAGE": 10}),
         "newest first": (url + "?order=desc", {"FORUM_POSTS_PER_PAGE": 20}),
         "only the author": (url + f"?author={thread.author_id}", {"FORUM_POSTS_PER_PAGE": 20}),
+        "only the author, page 2": (url + f"?author={thread.author_id}&page=2",
+                                    {"FORUM_POSTS_PER_PAGE": 2}),
         "read mode": (url + "?mode=read", {"FORUM_POSTS_PER_PAGE": 20}),
         "every floor on one page": (url, {"FORUM_POSTS_PER_PAGE": LARGE}),
         "print": (reverse("forum:print", args=[thread.pk]), {"FORUM_POSTS_PER_PAGE": 20}),
@@ -183,3 +187,23 @@ def test_thread_page_stays_within_a_small_budget(viewers, staff, people, setting
     for who, client in viewers.items():
         queries = measure(client, thread.get_absolute_url())
         assert len(queries) <= budget[who], "\n".join(queries)
+
+
+# --- profile ----------------------------------------------------------------------------
+
+def test_profile_cost_does_not_grow_with_the_members_posts(viewers, staff, people, settings):
+    author = make_user("budget-author")
+    board = make_board()
+
+    def grow(count: int) -> None:
+        while (n := Thread.objects.filter(author=author).count()) < count:
+            thread = make_thread(board=board, author=author, tags=[f"标签{n % 5}"])
+            make_reply(thread=thread, author=author, body="回复 [hide]隐藏[/hide]")
+            make_reply(thread=thread, author=people.next())
+
+    base = f"/u/{author.get_username()}/"
+    urls = {tab: (base + tab, {}) for tab in ("", "replies/", "?page=2")}
+    grow(SMALL // 2)
+    small = measure_all(viewers, urls, settings)
+    grow(LARGE // 2)
+    assert_same_costs(small, measure_all(viewers, urls, settings))

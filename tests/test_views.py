@@ -296,7 +296,7 @@ def test_closed_thread_still_offers_moderators_a_reply_form(client_for, thread, 
 
 
 def shown_views(response) -> int:
-    stats = re.search(r'class="thread-stats">\s*<span>[^<]*<em>(\d+)</em>', text(response))
+    stats = re.search(r'class="thread-stats">\s*<span>[^<]*<em[^>]*>(\d+)</em>', text(response))
     return int(stats.group(1))
 
 

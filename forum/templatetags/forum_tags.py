@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django import template
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 
 from .. import floors
 
 register = template.Library()
 
-# Discuz! writes times as 2012-5-23 13:17:16, in the site's time zone.
+# Discuz! writes times as 2012-5-23 13:17:16, in the site's time zone: Django's date
+# format "Y-n-j H:i:s", spelt out in Python because a thread page shows ~40 of them and
+# django.utils.dateformat costs ten times more (same output; tests/test_jinja_pages.py).
 FORUM_TIME_FORMAT = "Y-n-j H:i:s"
 FORUM_DATE_FORMAT = "Y-n-j"
 
@@ -19,7 +20,8 @@ FORUM_DATE_FORMAT = "Y-n-j"
 def ftime(value) -> str:
     if not value:
         return ""
-    return date_format(timezone.localtime(value), FORUM_TIME_FORMAT)
+    t = timezone.localtime(value)
+    return f"{t.year}-{t.month}-{t.day} {t.hour:02d}:{t.minute:02d}:{t.second:02d}"
 
 
 @register.filter
@@ -28,7 +30,7 @@ def fdate(value) -> str:
         return ""
     if hasattr(value, "tzinfo"):
         value = timezone.localtime(value)
-    return date_format(value, FORUM_DATE_FORMAT)
+    return f"{value.year}-{value.month}-{value.day}"
 
 
 @register.filter

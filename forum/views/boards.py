@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 
 from accounts.credits import rules_for_board
 
-from ..models import Board, Category, Thread
+from .. import board_page, page_cache
+from ..models import Board, Category
 from ..moderation.redirects import moved_stubs
 from ..thread_page import parse_page
 from ..views_counter import pending_views_many
 
 
+@page_cache.guest_page("index")  # served to guests from the cache (forum/page_cache.py)
 def index(request):
     boards = list(Board.objects.select_related("last_post__thread", "last_post__author"))
     categories = list(Category.objects.all())
@@ -36,9 +36,11 @@ def index(request):
         "members": User.objects.filter(is_active=True).count(),
         "newest": User.objects.filter(is_active=True).order_by("-date_joined", "-id").first(),
     }
-    return render(request, "forum/index.html", {"categories": categories, "stats": stats})
+    return render(request, "forum/index.html", {"categories": categories, "stats": stats},
+                  using="jinja2")
 
 
+@page_cache.guest_page("board")
 def board(request, slug: str):
     board = get_object_or_404(Board.objects.select_related("category", "parent"), slug=slug)
     digest = request.GET.get("filter") == "digest"
@@ -47,31 +49,14 @@ def board(request, slug: str):
     page_number = parse_page(request.GET.get("page"))
     if page_number == 1 and not digest:
         moved = moved_stubs(board)  # "moved" notices of threads that left (issue 5)
-        stickies = list(
-            Thread.objects.live()
-            .filter(
-                Q(board=board, sticky__gt=0)
-                | Q(sticky=Thread.Sticky.GLOBAL)
-                | Q(sticky=Thread.Sticky.CATEGORY, board__category_id=board.category_id)
-            )
-            .select_related("author", "last_poster", "board")
-            .order_by("-sticky", "-last_post_at")
-        )
-    threads = Thread.objects.live().filter(board=board)
-    if digest:
-        threads = threads.filter(is_digest=True)
-    else:
-        threads = threads.filter(sticky=Thread.Sticky.NONE)
-    paginator = Paginator(
-        threads.select_related("author", "last_poster").order_by("-last_post_at", "-id"),
-        _threads_per_page(),
-    )
+        stickies = board_page.stickies(board)
+    paginator = board_page.listing(board, digest=digest, per_page=_threads_per_page())
     page = paginator.get_page(page_number)
     rows = [*stickies, *page.object_list]
     pending = pending_views_many([t.pk for t in rows])
     for t in rows:
         t.views_shown = t.view_count + pending.get(t.pk, 0)
-    return render(request, "forum/board.html", {
+    return render(request, "forum/board.html", using="jinja2", context={
         "board": board, "children": children, "stickies": stickies, "moved": moved,
         "page": page,
         "digest": digest, "is_paginated": paginator.num_pages > 1,

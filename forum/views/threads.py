@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.sidebar import people_sidebar
 
-from .. import floors, permissions
+from .. import floors, page_cache, permissions
 from ..forms import ReplyForm
 from ..models import Post, Thread
 from ..moderation import toolbar
@@ -18,6 +18,7 @@ from ..thread_page import ThreadPage, get_thread_for
 from ..views_counter import count_view
 
 
+@page_cache.guest_page("thread")  # served to guests from the cache (forum/page_cache.py)
 @follow_merged
 def thread(request, thread_id: int):
     thread = get_thread_for(request.user, thread_id)
@@ -27,7 +28,7 @@ def thread(request, thread_id: int):
     )
     count_view(thread.pk)
     reply_form = ReplyForm() if page.can_reply else None
-    return render(request, "forum/thread.html", {
+    return render(request, "forum/thread.html", using="jinja2", context={
         "thread": thread, "tp": page, "reply_form": reply_form,
         "read_mode": request.GET.get("mode") == "read",
         "people_sidebar": people_sidebar(),  # 排行榜 top 5, 作者专栏 (cached)
