@@ -15,10 +15,10 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import CreditLog, Follow, Profile
+from accounts.models import CreditAction, CreditLog, Follow, Notification, Profile
 from discuz.importer import run_import
 from discuz.models import ImportedObject
-from forum.models import Ban, Board, Category, Post, Thread
+from forum.models import Ban, Board, Category, Post, Thread, ThreadRedirect
 from forum.recount import recount_all
 from tests.test_hidden_leaks import _channels, _dump
 
@@ -250,6 +250,38 @@ def test_rows_added_to_discuz_come_over_on_the_next_run(imported, discuz_db):
     assert not any(recount_all().values())
 
 
+def test_moved_stub_and_edit_note_added_later(imported, discuz_db):
+    """A "moved" stub (closed = the moved thread's tid) and a post Discuz! marked edited."""
+    try:
+        discuz_db.execute(
+            "INSERT INTO pre_forum_thread (tid, fid, author, authorid, subject, dateline, "
+            "lastpost, lastposter, closed) VALUES (9002, 2, '李娜', 4, '搬走的主题', 1795600000, "
+            "1795600000, '李娜', 3)")
+        discuz_db.execute(
+            "INSERT INTO pre_forum_post (pid, fid, tid, first, author, authorid, subject, "
+            "dateline, message, useip, invisible, position, premsg) VALUES "
+            "(9003, 4, 3, 0, '李娜', 4, '', 1795600000, "
+            "'[i=s] 本帖最后由 李娜 于 2026-11-25 16:00 编辑 [/i]\n\n改过的回复', "
+            "'', 0, 9, '')")
+        report = run_import(dsn=discuz_db.dsn, progress=False)
+    finally:
+        discuz_db.execute("DELETE FROM pre_forum_thread WHERE tid = 9002")
+        discuz_db.execute("DELETE FROM pre_forum_post WHERE pid = 9003")
+    assert report.counts["threads"] == 1 and report.counts["posts"] == 1
+    notice = ThreadRedirect.objects.get(thread=thread_of(3))
+    assert notice.board_id == new_id(Kind.BOARD, 2) and notice.title == "搬走的主题"
+    assert thread_of(9002) == thread_of(3)  # old links to the stub land on the thread
+    edited = post_of(9003)
+    assert edited.body == "改过的回复" and edited.edit_count == 1
+    assert edited.edited_by == user_of(4)
+    assert edited.edited_at.isoformat() == "2026-11-25T08:00:00+00:00"  # Discuz! time is +8
+
+
+def test_import_notifies_nobody_and_fires_no_credit_rule(imported):
+    assert not Notification.objects.exists()  # 2715 mentions two members
+    assert set(CreditLog.objects.values_list("action", flat=True)) == {CreditAction.ADJUST}
+
+
 # --- rendering and hidden blocks ---------------------------------------------------------
 
 def test_posts_rendered_by_our_pipeline(imported):
@@ -400,3 +432,11 @@ def test_avatars_come_from_the_discuz_files(imported, discuz_db, settings, tmp_p
     assert not user_of(3).profile.avatar
     assert run_import(dsn=discuz_db.dsn, attachments=tmp_path / "discuz",
                       progress=False).counts["avatars"] == 0
+
+
+def test_runs_and_mapping_are_read_only_in_the_admin(imported, client_for):
+    client = client_for(user_of(1))  # the imported Discuz! admin is a superuser here
+    page = client.get("/admin/discuz/importrun/")
+    assert page.status_code == 200 and b"discuz_test_" in page.content
+    assert client.get("/admin/discuz/importedobject/?kind=post").status_code == 200
+    assert client.get("/admin/discuz/importedobject/add/").status_code == 403

@@ -8,6 +8,7 @@ docs/migrate-from-discuz.md.
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from discuz.importer import run_import
 
@@ -27,7 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, dsn, prefix, attachments, dry_run, batch_size, **options):
         if batch_size < 1:
-            raise CommandError("--batch-size must be at least 1.")
+            raise CommandError(_("--batch-size must be at least 1."))
         report = run_import(dsn=dsn, prefix=prefix, attachments=attachments, dry_run=dry_run,
                             progress=options["verbosity"] > 0, batch_size=batch_size)
         verb = "would import" if dry_run else "imported"
