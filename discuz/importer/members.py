@@ -245,6 +245,11 @@ class AvatarStage(Stage):
     def old_id(self, row) -> int:
         return row["uid"]
 
+    def fresh(self, rows):
+        # Only members with a file: --dry-run then counts avatars, not members.
+        root = self._root()
+        return [r for r in super().fresh(rows) if (root / self.path_of(r["uid"])).is_file()]
+
     @staticmethod
     def path_of(uid: int) -> str:
         digits = f"{int(uid):09d}"
