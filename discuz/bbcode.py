@@ -83,7 +83,8 @@ _VERBATIM = {"code", "img", "attach", "attachimg", "qq", "media", "audio", "flas
 _VERBATIM_WITHOUT_PARAM = {"url", "email"}
 _VOID = {"hr", "*"}
 
-_TAG_RE = re.compile(r"\[(/?)([a-zA-Z]{1,10}|\*)(?:=([^\]\r\n]{0,500}))?\]")
+# A parameter holds no "[": as in Discuz, "[/hide]" inside "[url=…]" still ends the block.
+_TAG_RE = re.compile(r"\[(/?)([a-zA-Z]{1,10}|\*)(?:=([^\[\]\r\n]{0,500}))?\]")
 _HIDE_PARAM_RE = re.compile(r"\s*(?:d(\d{1,5})\s*(?:,\s*(\d{1,9}))?|(\d{1,9}))\s*", re.I)
 
 # --- tokens and tree ----------------------------------------------------------------------
@@ -173,7 +174,9 @@ def _tokenize(source: str) -> list[_Token]:
             tokens.append(_Token("void", raw, name))
         elif name in _VERBATIM or (name in _VERBATIM_WITHOUT_PARAM and param is None):
             end = find_close(name, pos)
-            if end == -1:
+            # Only [code] holds tags as text; a URL or an id with a "[" in it is no value
+            # (Discuz's patterns refuse it too), so [img][hide][/img] hides, not shows.
+            if end == -1 or (name != "code" and "[" in source[pos:end]):
                 tokens.append(_Token("text", raw))
                 continue
             close_len = len(name) + 3
@@ -313,7 +316,12 @@ def safe_url(raw: str, *, image: bool = False) -> str | None:
             return None
     elif not url.startswith("/"):
         url = "/" + url  # Discuz made a relative URL site-relative
-    return url.replace("\\", "%5C").replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")
+    # "[" and "]" encoded: a URL holding "[/hide]" or "[attach]" must not look like
+    # our markup's tags (a hidden block would end early and the rest leak).
+    for char, code in (("\\", "%5C"), (" ", "%20"), ("<", "%3C"), (">", "%3E"),
+                       ("[", "%5B"), ("]", "%5D")):
+        url = url.replace(char, code)
+    return url
 
 
 def _link(text_md: str, url: str) -> str:

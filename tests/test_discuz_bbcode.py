@@ -354,6 +354,26 @@ def test_nested_hide_is_one_block_with_the_outer_rule():
     assert not any(w in body.html_public for w in "外内尾")
 
 
+@pytest.mark.parametrize("bbcode", [
+    "[hide]秘CANARY[img]https://e.com/[/hide]x.png[/img]",
+    "[hide]秘CANARY[url]https://e.com/[/hide][/url]",
+    "[hide]秘CANARY[url=https://e.com/?a=[/hide]]x[/url]",
+    "[hide]秘CANARY[media=x,1,1]https://e.com/[/hide]v.mp4[/media]",
+    "[hide]秘CANARY\\[/hide]",
+    "[img][hide][/img]CANARY[/hide]",
+    "[url=https://e.com/][hide]CANARY[/url][/hide]",
+])
+def test_the_first_closing_hide_ends_the_block_as_in_discuz_and_nothing_before_leaks(bbcode):
+    body = public(bbcode)
+    assert "CANARY" in body.html
+    assert "CANARY" not in body.html_public and "CANARY" not in body.text_public
+
+
+def test_urls_cannot_smuggle_our_attachment_tag():
+    out = html("[img]https://e.com/[attach]5[/attach].png[/img]")
+    assert "/a/5/" not in out
+
+
 def test_hide_with_a_bad_parameter_is_visible_text_as_in_discuz():
     body = public("[hide=abc]看得见[/hide]")
     assert not body.rules
@@ -539,6 +559,17 @@ def test_convert_never_raises_and_keeps_every_letter(parts):
     remaining = iter(out)
     assert all(any(c == o for o in remaining) for c in letters), (source, out)
     render(out)  # and our pipeline takes it
+
+
+_INSIDE_HIDE = [t for t in _TAG_SAMPLES if "hide" not in t] + ["[/hide ]", "[ /hide]", "[hide"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_INSIDE_HIDE), max_size=25),
+       st.lists(st.sampled_from(_INSIDE_HIDE), max_size=10))
+def test_text_between_matched_hide_tags_never_reaches_the_public_html(before, inside):
+    body = public("".join(before) + "[hide]" + "".join(inside) + "CANARY[/hide]")
+    assert "CANARY" not in body.html_public and "CANARY" not in body.text_public
 
 
 @settings(max_examples=200, deadline=None)
