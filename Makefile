@@ -57,7 +57,7 @@ lint: install-dev
 
 # Refresh the catalogues after changing UI strings (needs GNU gettext).
 messages: install
-	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=tests --no-obsolete
+	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=tests --ignore=templates/jinja2 --no-obsolete
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media/

@@ -121,3 +121,34 @@ def test_forum_time_formats_match_django_date_format(moment):
     assert fdate(moment) == date_format(local, FORUM_DATE_FORMAT)
     assert fdate(local.date()) == date_format(local.date(), FORUM_DATE_FORMAT)
     assert ftime(None) == fdate(None) == ""
+
+
+def jinja_msgids() -> tuple[set[str], set[tuple[str, str]]]:
+    """Every string templates/jinja2 translates, by Jinja2's own extractor."""
+    from django.template import engines
+
+    env = engines["jinja2"].env
+    singles, plurals = set(), set()
+    for path in (settings.BASE_DIR / "templates" / "jinja2").rglob("*.html"):
+        for _line, _func, msg in env.extract_translations(path.read_text(encoding="utf-8")):
+            if isinstance(msg, tuple) and msg[1] is not None:
+                plurals.add(msg[:2])
+            else:
+                singles.add(msg[0] if isinstance(msg, tuple) else msg)
+    return singles, plurals
+
+
+def test_every_jinja_string_is_listed_for_makemessages_and_translated():
+    from django.utils import translation
+
+    from forum import jinja_messages
+
+    singles, plurals = jinja_msgids()
+    assert singles <= set(jinja_messages.MESSAGES)
+    source = (settings.BASE_DIR / "forum" / "jinja_messages.py").read_text(encoding="utf-8")
+    for singular, plural in plurals:
+        assert f'ngettext_lazy("{singular}", "{plural}", 1)' in source
+    with translation.override("zh-hans"):
+        untranslated = sorted(m for m in singles if translation.gettext(m) == m)
+        untranslated += [s for s, p in plurals if translation.ngettext(s, p, 2) == p]
+    assert not untranslated
