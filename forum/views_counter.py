@@ -21,8 +21,9 @@ set kept under one key would lose thread ids between workers.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ResponseError
 
 KEY = "forum:views:{}"
 FLUSHED_KEY = "forum:views:flushed:{}"
@@ -42,10 +43,11 @@ def flushed_key(thread_id: int) -> str:
 
 def _redis(key: str):
     """(client, full key) when the cache is Redis, else None (in-process cache)."""
-    if not isinstance(cache, RedisCache):
+    backend = caches[DEFAULT_CACHE_ALIAS]  # `cache` is a proxy, not the backend
+    if not isinstance(backend, RedisCache):
         return None
-    full = cache.make_and_validate_key(key)
-    return cache._cache.get_client(full, write=True), full
+    full = backend.make_and_validate_key(key)
+    return backend._cache.get_client(full, write=True), full
 
 
 def incr_counter(key: str, amount: int = 1) -> int:
@@ -113,7 +115,12 @@ def _remember(thread_id: int) -> None:
     native = _redis(PENDING_SET)
     if native is not None:
         client, full = native
-        client.sadd(full, thread_id)
+        try:
+            client.sadd(full, thread_id)
+        except ResponseError:  # a set pickled under this key by an older version
+            older = cache.get(PENDING_SET) or set()
+            cache.delete(PENDING_SET)
+            client.sadd(full, thread_id, *older)
         return
     ids = cache.get(PENDING_SET) or set()
     ids.add(thread_id)
@@ -124,7 +131,10 @@ def _pending_ids() -> set[int]:
     native = _redis(PENDING_SET)
     if native is not None:
         client, full = native
-        return {int(i) for i in client.smembers(full)}
+        try:
+            return {int(i) for i in client.smembers(full)}
+        except ResponseError:  # still the pickled set of an older version
+            pass
     return set(cache.get(PENDING_SET) or set())
 
 
