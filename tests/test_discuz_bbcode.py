@@ -565,9 +565,11 @@ _INSIDE_HIDE = [t for t in _TAG_SAMPLES if "hide" not in t] + ["[/hide ]", "[ /h
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.sampled_from(_INSIDE_HIDE), max_size=25),
+@given(st.lists(st.sampled_from([t for t in _INSIDE_HIDE if t != "[code]"]), max_size=25),
        st.lists(st.sampled_from(_INSIDE_HIDE), max_size=10))
 def test_text_between_matched_hide_tags_never_reaches_the_public_html(before, inside):
+    # (A [code] opened before the [hide] and closed after it holds the tag as text, as in
+    # Discuz: test_hide_and_attach_inside_code_stay_text.)
     body = public("".join(before) + "[hide]" + "".join(inside) + "CANARY[/hide]")
     assert "CANARY" not in body.html_public and "CANARY" not in body.text_public
 
