@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from jinja2 import Environment, pass_context
+from markupsafe import Markup
 
 from accounts.templatetags.people_tags import level_name
 from forum.templatetags.forum_tags import fdate, ftime, pagination_window
@@ -32,7 +33,7 @@ from forum.templatetags.forum_tags import fdate, ftime, pagination_window
 # language, the URLconf), so they are kept: bounded, per process, never stale.
 
 _MEMO_MAX = 20_000
-_translations: dict[tuple[str, str], str] = {}
+_translations: dict[tuple[str, str], Markup] = {}
 _urls: dict[tuple, str] = {}
 
 
@@ -49,22 +50,23 @@ def _language(context) -> str:
 
 
 @pass_context
-def gettext(context, message: str) -> str:
-    """Django's gettext behind `_()` and {% trans %}; jinja2.ext.i18n's newstyle wrapper
-    around it marks the translation safe and escapes the variables put into it."""
+def gettext(context, message: str, **variables) -> Markup:
+    """`_()` and {% trans %}: Django's translation, trusted as markup, with the
+    variables escaped into it (jinja2.ext.i18n's newstyle semantics, minus a layer)."""
     language = _language(context)
     translated = _translations.get((language, message))
     if translated is None:
         with translation.override(language):
             translated = _remember(_translations, (language, message),
-                                   translation.gettext(message))
-    return translated
+                                   Markup(translation.gettext(message)))  # noqa: S704 - our catalogue
+    return translated % variables if variables else translated
 
 
 @pass_context
-def ngettext(context, singular: str, plural: str, number: int) -> str:
+def ngettext(context, singular: str, plural: str, num: int, **variables) -> Markup:
     with translation.override(_language(context)):
-        return translation.ngettext(singular, plural, number)
+        translated = Markup(translation.ngettext(singular, plural, num))  # noqa: S704
+    return translated % {"num": num, **variables}
 
 
 def url(name: str, *args) -> str:
@@ -122,7 +124,9 @@ def environment(**options) -> Environment:
     options.setdefault("extensions", []).append("jinja2.ext.i18n")
     options.pop("autoescape", None)  # never off for these pages (the backend's default too)
     env = Environment(autoescape=True, **options)
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    # What install_gettext_callables(newstyle=True) sets up, without its wrappers.
+    env.newstyle_gettext = True
+    env.globals.update({"gettext": gettext, "_": gettext, "ngettext": ngettext})
     env.globals.update({
         "url": url, "static": static, "querystring": querystring, "this_year": this_year,
         "include_dtl": include_dtl, "pagination_window": pagination_window,

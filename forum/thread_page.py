@@ -167,8 +167,8 @@ class ThreadPage:
     def tags(self):
         return list(self.thread.tags.all())
 
-    @property
-    def can_reply(self) -> bool:
+    @cached_property
+    def can_reply(self) -> bool:  # asked once per floor
         return permissions.can_reply(self.user, self.thread)
 
     @property

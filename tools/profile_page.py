@@ -6,7 +6,8 @@
         -n 200 /t/71/ '/t/71/?page=1000' /b/shuo/ ...  # guest and member, per phase
     ... run --ceiling /tmp/speed-ceiling-sqlite     # the bare-Django ceiling, same way
 
-Phases per request (milliseconds, median over N): total through the test client's
+Phases per request (CPU milliseconds of this process, median over N, so that other
+work on a shared machine disturbs the figures less): total through the test client's
 handler, view+template (inside BaseHandler._get_response, so total minus this is
 middleware), template rendering alone, SQL time and count. No test environment is
 set up, so templates are not instrumented (the client only wires the signal).
@@ -52,11 +53,11 @@ class Phases:
         inner = BaseHandler._get_response
 
         def timed_inner(handler, request):
-            start = time.perf_counter()
+            start = time.process_time()
             try:
                 return inner(handler, request)
             finally:
-                phases.inner += time.perf_counter() - start
+                phases.inner += time.process_time() - start
 
         BaseHandler._get_response = timed_inner
         render = Template.render
@@ -64,13 +65,13 @@ class Phases:
         def timed_render(template, context):
             # Only the outermost render counts: includes render inside it.
             phases.depth += 1
-            start = time.perf_counter()
+            start = time.process_time()
             try:
                 return render(template, context)
             finally:
                 phases.depth -= 1
                 if phases.depth == 0:
-                    phases.template += time.perf_counter() - start
+                    phases.template += time.process_time() - start
 
         Template.render = timed_render
         try:
@@ -80,11 +81,11 @@ class Phases:
         jrender = JinjaTemplate.render
 
         def timed_jrender(template, context=None, request=None):
-            start = time.perf_counter()
+            start = time.process_time()
             try:
                 return jrender(template, context, request)
             finally:
-                phases.template += time.perf_counter() - start
+                phases.template += time.process_time() - start
 
         JinjaTemplate.render = timed_jrender
 
@@ -97,9 +98,9 @@ def measure(client, url: str, n: int, phases: Phases) -> dict:
     for i in range(n + 5):
         phases.inner = phases.template = 0.0
         with CaptureQueriesContext(connection) as ctx:
-            start = time.perf_counter()
+            start = time.process_time()
             response = client.get(url)
-            total = time.perf_counter() - start
+            total = time.process_time() - start
         if response.status_code != 200:
             raise SystemExit(f"{url}: HTTP {response.status_code}")
         if i >= 5:  # warm-up: caches, template loader, connection
@@ -164,11 +165,11 @@ from django.test.utils import CaptureQueriesContext
 spent = [0.0]
 render = Template.render
 def timed(t, c):
-    s = time.perf_counter()
+    s = time.process_time()
     try:
         return render(t, c)
     finally:
-        spent[0] += time.perf_counter() - s
+        spent[0] += time.process_time() - s
 Template.render = timed
 c = Client()
 url, n = sys.argv[1], int(sys.argv[2])
@@ -176,9 +177,9 @@ rows = []
 for i in range(n + 5):
     spent[0] = 0.0
     with CaptureQueriesContext(connection) as ctx:
-        s = time.perf_counter()
+        s = time.process_time()
         r = c.get(url)
-        total = time.perf_counter() - s
+        total = time.process_time() - s
     if i >= 5:
         rows.append((total, spent[0], sum(float(q["time"]) for q in ctx.captured_queries),
                      len(ctx.captured_queries), len(r.content)))
