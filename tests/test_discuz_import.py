@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import CreditAction, CreditLog, Follow, Notification, Profile
 from discuz.importer import run_import
 from discuz.models import ImportedObject
-from forum.models import Ban, Board, Category, Post, Thread, ThreadRedirect
+from forum.models import Attachment, Ban, Board, Category, Post, Thread, ThreadRedirect
 from forum.recount import recount_all
 from tests.test_hidden_leaks import _channels, _dump
 
@@ -440,3 +440,52 @@ def test_runs_and_mapping_are_read_only_in_the_admin(imported, client_for):
     assert page.status_code == 200 and b"discuz_test_" in page.content
     assert client.get("/admin/discuz/importedobject/?kind=post").status_code == 200
     assert client.get("/admin/discuz/importedobject/add/").status_code == 403
+
+
+def test_images_attached_to_posts_come_with_attachments_dir(imported, discuz_db, settings,
+                                                           tmp_path, client_for):
+    """An image attachment is re-encoded into our private storage and placed in the post;
+    a non-image, a priced one and a path outside the directory are left out."""
+    from PIL import Image
+
+    settings.STORAGES = {**settings.STORAGES, "attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None}}}
+    forum_dir = tmp_path / "discuz" / "data" / "attachment" / "forum" / "202611" / "25"
+    forum_dir.mkdir(parents=True)
+    Image.new("RGB", (64, 48), "blue").save(forum_dir / "a.png", "PNG")
+    (forum_dir / "b.zip").write_bytes(b"PK\x03\x04")
+    rows = [  # aid, attachment path, isimage, price
+        (901, "202611/25/a.png", 1, 0), (902, "202611/25/b.zip", 0, 0),
+        (903, "202611/25/a.png", 1, 5), (904, "../../../../etc/passwd", 1, 0)]
+    try:
+        discuz_db.execute(
+            "INSERT INTO pre_forum_post (pid, fid, tid, first, author, authorid, subject, "
+            "dateline, message, useip, invisible, position, premsg) VALUES (9004, 4, 1006, 0, "
+            "'王芳', 3, '', 1795621500, '看图 [attach]901[/attach] [attach]902[/attach]', "
+            "'', 0, 5, '')")
+        for aid, path, isimage, price in rows:
+            discuz_db.execute("INSERT INTO pre_forum_attachment (aid, tid, pid, uid, tableid) "
+                              "VALUES (%s, 1006, 9004, 3, 0)", [aid])
+            discuz_db.execute(
+                "INSERT INTO pre_forum_attachment_0 (aid, tid, pid, uid, dateline, filename, "
+                "filesize, attachment, description, isimage, price) VALUES "
+                "(%s, 1006, 9004, 3, 1795621500, %s, 10, %s, '', %s, %s)",
+                [aid, path.rsplit("/", 1)[-1], path, isimage, price])
+        report = run_import(dsn=discuz_db.dsn, attachments=tmp_path / "discuz", progress=False)
+    finally:
+        discuz_db.execute("DELETE FROM pre_forum_post WHERE pid = 9004")
+        discuz_db.execute("DELETE FROM pre_forum_attachment WHERE aid BETWEEN 901 AND 904")
+        discuz_db.execute("DELETE FROM pre_forum_attachment_0 WHERE aid BETWEEN 901 AND 904")
+    assert report.counts["attachments"] == 1 and report.counts["posts"] == 1
+    assert sum("903" in w for w in report.warnings) == 1
+    assert sum("904" in w for w in report.warnings) == 1
+    image = Attachment.objects.get(pk=new_id(Kind.ATTACHMENT, 901))
+    post = post_of(9004)
+    assert image.post == post and (image.width, image.height) == (64, 48)
+    assert f"[attach]{image.pk}[/attach]" in post.body
+    assert f'src="/a/{image.pk}/"' in post.html
+    # Not ours: stays visible text (the converter puts a word joiner after each "[").
+    assert "[attach]902[/attach]" in post.text_public.replace("\u2060", "")
+    response = client_for(None).get(f"/a/{image.pk}/")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"

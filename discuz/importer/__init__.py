@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from discuz.models import ImportRun
 
+from .attachments import AttachmentStage
 from .base import Context
 from .boards import BoardStage, ModeratorStage
 from .mapping import Mapping
@@ -27,7 +28,7 @@ from .source import Source, parse_dsn
 from .threads import PostStage, ThreadStage
 
 STAGES = [MemberStage, AvatarStage, BoardStage, ModeratorStage, FollowStage, TagStage, ThreadStage,
-          PostStage, ThreadTagStage]
+          AttachmentStage, PostStage, ThreadTagStage]
 
 
 @dataclass

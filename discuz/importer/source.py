@@ -44,6 +44,9 @@ OPTIONAL: dict[str, tuple[str, ...]] = {
     "forum_ratelog": ("pid",),
     "common_smiley": ("id", "typeid", "type", "code", "url"),
     "forum_imagetype": ("typeid", "directory"),
+    "forum_attachment": ("aid", "pid", "uid", "tableid"),
+    **{f"forum_attachment_{n}": ("aid", "dateline", "filename", "attachment", "remote",
+                                 "readperm", "price", "isimage") for n in range(10)},
 }
 
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9_]{0,32}$")

@@ -24,6 +24,7 @@ from forum.moderation.models import ThreadRedirect
 from forum.search import index as search_index
 
 from . import text
+from .attachments import link_to_posts
 from .base import Stage
 from .mapping import Kind
 
@@ -168,6 +169,7 @@ class PostStage(Stage):
         Post.objects.bulk_create([p for _r, p in posts])
         for row, post in posts:
             self.mapping.add(Kind.POST, row["pid"], post.pk)
+        link_to_posts(self, {row["pid"]: post for row, post in posts})
         search_index.reindex_posts([p.pk for _r, p in posts])
         return len(posts)
 
@@ -184,7 +186,8 @@ class PostStage(Stage):
                                                           self.offset_hours)
         # smileyoff 1: the author turned smilies off for this post; the codes stay text.
         smilies = None if int(row.get("smileyoff") or 0) == 1 else self.smilies
-        body = convert(message.replace("\r\n", "\n"), smilies=smilies).strip()
+        body = convert(message.replace("\r\n", "\n"), smilies=smilies,
+                       attachments=self.mapping.of(Kind.ATTACHMENT)).strip()
         anonymous = bool(row["anonymous"])
         invisible = int(row["invisible"] or 0)
         # A post in a deleted thread comes back with the thread (as our recycle bin does).
