@@ -267,13 +267,16 @@ _INLINE_SPECIAL_RE = re.compile(r"[\\`*_~<|\[\]]")
 _LINE_START_RE = re.compile(r"^(?:[ \t]+|[#>+=\-]|(\d{1,9})([.)]))", re.M)
 _GUARD = "\u2060"  # WORD JOINER: invisible, and "punctuation" to mistune's flanking rules
 _CODE_TRAP_RE = re.compile(r"\[(?=/?(?:hide|attach))", re.I)
+_HIDE_PARAM_TRAP_RE = re.compile(r"\[(?=hide=)", re.I)
 
 
 def _escape_char(match: re.Match) -> str:
     char = match.group(0)
-    if char == "[":
-        # Our markup finds [hide] and [attach] even after a backslash: break the word.
-        return "\\[" + (_GUARD if _CODE_TRAP_RE.match(match.string, match.start()) else "")
+    if char == "[" and _HIDE_PARAM_TRAP_RE.match(match.string, match.start()):
+        # Escaped brackets already keep "[hide]", "[/hide]" and "[attach]N[/attach]"
+        # from our markup's patterns, but "\[hide=5\]" would still match (the parameter
+        # may end in a backslash): break the word with the invisible guard.
+        return "\\[" + _GUARD
     return "\\" + char
 
 
