@@ -489,3 +489,29 @@ def test_images_attached_to_posts_come_with_attachments_dir(imported, discuz_db,
     assert "[attach]902[/attach]" in post.text_public.replace("\u2060", "")
     response = client_for(None).get(f"/a/{image.pk}/")
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
+
+
+def test_anonymous_and_guest_posts_name_nobody(imported, discuz_db, client_for):
+    """Discuz! keeps the real uid of an anonymous thread or post; it must not show here."""
+    try:
+        discuz_db.execute(
+            "INSERT INTO pre_forum_thread (tid, fid, author, authorid, subject, dateline, "
+            "lastpost, lastposter) VALUES (9005, 2, '', 4, '匿名主题', 1795600000, 1795600100, '')")
+        discuz_db.execute(
+            "INSERT INTO pre_forum_post (pid, fid, tid, first, author, authorid, subject, "
+            "dateline, message, useip, invisible, anonymous, position, premsg) VALUES "
+            "(9006, 2, 9005, 1, '', 4, '匿名', 1795600000, '匿名的话', '10.0.0.4', 0, 1, 1, ''),"
+            "(9007, 2, 9005, 0, '过客', 0, '', 1795600100, '游客的话', '10.0.0.5', 0, 0, 2, '')")
+        report = run_import(dsn=discuz_db.dsn, progress=False)
+    finally:
+        discuz_db.execute("DELETE FROM pre_forum_thread WHERE tid = 9005")
+        discuz_db.execute("DELETE FROM pre_forum_post WHERE pid IN (9006, 9007)")
+    assert report.counts["threads"] == 1 and report.counts["posts"] == 2
+    thread = thread_of(9005)
+    guest = User.objects.get(pk=new_id(Kind.MEMBER, 0))
+    assert not guest.is_active and not guest.has_usable_password()
+    assert thread.author == guest and thread.last_poster == guest
+    assert {p.author for p in thread.posts.all()} == {guest}
+    assert post_of(9006).author_ip is None  # the anonymous poster's IP stays behind too
+    page = client_for(None).get(thread.get_absolute_url()).content.decode()
+    assert "匿名的话" in page and guest.username in page

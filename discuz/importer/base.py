@@ -16,6 +16,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 
 from .mapping import Kind, Mapping
 from .progress import Progress
@@ -48,9 +49,11 @@ class Context:
             known = self.mapping.get(Kind.MEMBER, 0)
             if known is None:
                 User = get_user_model()  # noqa: N806
+                name = GUEST_USERNAME
+                if User.objects.filter(username=name, is_active=True).exists():
+                    name = f"{GUEST_USERNAME}_{get_random_string(6).lower()}"  # a real member's
                 user, _created = User.objects.get_or_create(
-                    username=GUEST_USERNAME,
-                    defaults={"is_active": False, "password": "!discuz-guest"},
+                    username=name, defaults={"is_active": False, "password": "!discuz-guest"},
                 )
                 self.mapping.add(Kind.MEMBER, 0, user.pk)  # written with the batch
                 known = user.pk

@@ -21,7 +21,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "forum_forum": ("fid", "fup", "type", "name", "status", "displayorder"),
     "forum_forumfield": ("fid", "description"),
     "forum_moderator": ("uid", "fid", "displayorder"),
-    "forum_thread": ("tid", "fid", "authorid", "subject", "dateline", "lastpost", "views",
+    "forum_thread": ("tid", "fid", "author", "authorid", "subject", "dateline", "lastpost", "views",
                      "displayorder", "highlight", "digest", "closed"),
     "forum_post": ("pid", "tid", "first", "authorid", "dateline", "message", "useip",
                    "invisible", "anonymous", "smileyoff", "position"),

@@ -45,7 +45,7 @@ class ThreadStage(Stage):
 
     def batches(self):
         return self.source.batches(
-            "SELECT tid, fid, authorid, subject, dateline, lastpost, views, displayorder, "
+            "SELECT tid, fid, author, authorid, subject, dateline, lastpost, views, displayorder, "
             f"highlight, digest, closed FROM {self.source.table('forum_thread')} WHERE {{after}}",
             "tid", size=self.ctx.batch_size)
 
@@ -86,7 +86,9 @@ class ThreadStage(Stage):
     def _thread(self, row, board_id: int) -> Thread:
         created = text.when(row["dateline"]) or self.ctx.now
         deleted = int(row["displayorder"]) in HIDDEN_THREAD
-        author_id = self.ctx.member(row["authorid"])
+        # Discuz! blanks `author` (keeping `authorid`) on a thread posted anonymously.
+        anonymous = not (row["author"] or "").strip()
+        author_id = self.ctx.guest_id() if anonymous else self.ctx.member(row["authorid"])
         return Thread(
             board_id=board_id, author_id=author_id, title=text.title(row["subject"]) or "-",
             created_at=created, last_post_at=text.when(row["lastpost"]) or created,
