@@ -515,3 +515,27 @@ def test_anonymous_and_guest_posts_name_nobody(imported, discuz_db, client_for):
     assert post_of(9006).author_ip is None  # the anonymous poster's IP stays behind too
     page = client_for(None).get(thread.get_absolute_url()).content.decode()
     assert "匿名的话" in page and guest.username in page
+
+
+def test_old_links_lead_to_the_imported_pages(imported, discuz_db, client_for):
+    """End to end with discuz.legacy_views: the mapping the importer writes is what the
+    old addresses need (thread, floor of a pid, board, member)."""
+    from forum.views.threads import post_url
+
+    client = client_for(None)
+    row = discuz_db.query("SELECT pid, position FROM pre_forum_post "
+                          "WHERE tid = 1 AND position = 150")[0]
+    post = post_of(row["pid"])
+    assert post.floor == 150
+    findpost = client.get("/forum.php", {"mod": "redirect", "goto": "findpost",
+                                         "pid": row["pid"], "ptid": 1})
+    assert findpost.status_code == 301 and findpost["Location"] == post_url(post)
+    thread = client.get("/thread-1013-1-1.html")
+    assert thread.status_code == 301
+    assert thread["Location"] == thread_of(1013).get_absolute_url()
+    board = client.get("/forum.php", {"mod": "forumdisplay", "fid": 5})
+    assert board.status_code == 301
+    assert board["Location"] == Board.objects.get(pk=new_id(Kind.BOARD, 5)).get_absolute_url()
+    member = client.get("/space-uid-2.html")
+    assert member.status_code == 301 and member["Location"] == user_of(2).profile.get_absolute_url()
+    assert client.get("/thread-99999-1-1.html").status_code == 404
