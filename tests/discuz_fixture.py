@@ -74,24 +74,23 @@ def server_error() -> str | None:
     return None
 
 
-def create_database(prefix: str = "discuz_test") -> DiscuzDb:
-    db = DiscuzDb(f"{prefix}_{secrets.token_hex(4)}")
+def _on_server(db: DiscuzDb, sql: str) -> None:
     conn = db.connect(server_only=True)
     try:
         with conn.cursor() as cur:
-            cur.execute(f"CREATE DATABASE `{db.name}` CHARACTER SET utf8mb4")
+            cur.execute(sql)
     finally:
         conn.close()
+
+
+def create_database(prefix: str = "discuz_test") -> DiscuzDb:
+    db = DiscuzDb(f"{prefix}_{secrets.token_hex(4)}")
+    _on_server(db, f"CREATE DATABASE `{db.name}` CHARACTER SET utf8mb4")
     return db
 
 
 def drop_database(db: DiscuzDb) -> None:
-    conn = db.connect(server_only=True)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS `{db.name}`")
-    finally:
-        conn.close()
+    _on_server(db, f"DROP DATABASE IF EXISTS `{db.name}`")
 
 
 def load_fixture(db: DiscuzDb) -> None:
