@@ -539,3 +539,26 @@ def test_old_links_lead_to_the_imported_pages(imported, discuz_db, client_for):
     member = client.get("/space-uid-2.html")
     assert member.status_code == 301 and member["Location"] == user_of(2).profile.get_absolute_url()
     assert client.get("/thread-99999-1-1.html").status_code == 404
+
+
+def test_split_thread_and_post_tables_are_read_too(imported, discuz_db):
+    """Big installs move threads and posts into forum_thread_N / forum_post_N."""
+    try:
+        discuz_db.execute("CREATE TABLE pre_forum_thread_1 LIKE pre_forum_thread")
+        discuz_db.execute("CREATE TABLE pre_forum_post_1 LIKE pre_forum_post")
+        discuz_db.execute(
+            "INSERT INTO pre_forum_thread_1 (tid, fid, author, authorid, subject, dateline, "
+            "lastpost, lastposter) VALUES (9008, 4, '王芳', 3, '归档的主题', 1700000000, "
+            "1700000000, '王芳')")
+        discuz_db.execute(
+            "INSERT INTO pre_forum_post_1 (pid, fid, tid, first, author, authorid, subject, "
+            "dateline, message, useip, invisible, position, premsg) VALUES (9009, 4, 9008, 1, "
+            "'王芳', 3, '归档的主题', 1700000000, '很久以前的帖子', '', 0, 1, ''), (9010, 4, 1, 0, "
+            "'王芳', 3, '', 1700000100, '分表里的回复', '', 0, 202, '')")
+        report = run_import(dsn=discuz_db.dsn, progress=False)
+    finally:
+        discuz_db.execute("DROP TABLE IF EXISTS pre_forum_thread_1")
+        discuz_db.execute("DROP TABLE IF EXISTS pre_forum_post_1")
+    assert report.counts["threads"] == 1 and report.counts["posts"] == 2
+    assert thread_of(9008).title == "归档的主题" and post_of(9009).floor == 1
+    assert post_of(9010).thread == thread_of(1) and post_of(9010).floor == 202

@@ -53,8 +53,7 @@ class AttachmentStage(Stage):
         return base
 
     def total(self) -> int:
-        return self.source.query(
-            f"SELECT COUNT(*) AS n FROM {self.source.table('forum_attachment')}")[0]["n"]
+        return self.source.count(["forum_attachment"])
 
     def batches(self):
         return self.source.batches(

@@ -43,8 +43,7 @@ class MemberStage(Stage):
         self.credit_names = text.credit_names(self.source.setting("extcredits"))
 
     def total(self) -> int:
-        table = self.source.table("common_member")
-        return self.source.query(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"]
+        return self.source.count(["common_member"])
 
     def batches(self):
         t = self.source.table

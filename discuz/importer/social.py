@@ -24,8 +24,7 @@ class FollowStage(Stage):
         return f"SELECT uid, followuid, dateline FROM {table} WHERE {{where}}"
 
     def total(self) -> int:
-        return self.source.query(
-            f"SELECT COUNT(*) AS n FROM {self.source.table('home_follow')}")[0]["n"]
+        return self.source.count(["home_follow"])
 
     def batches(self):
         return self.source.grouped_batches(self._sql(), "uid", size=self.ctx.batch_size)
@@ -59,8 +58,7 @@ class TagStage(Stage):
     kind = Kind.TAG
 
     def total(self) -> int:
-        return self.source.query(
-            f"SELECT COUNT(*) AS n FROM {self.source.table('common_tag')}")[0]["n"]
+        return self.source.count(["common_tag"])
 
     def batches(self):
         return self.source.batches(
@@ -109,9 +107,7 @@ class ThreadTagStage(Stage):
         return f"SELECT tagid, itemid FROM {self.source.table('common_tagitem')} WHERE {{where}}"
 
     def total(self) -> int:
-        return self.source.query(
-            f"SELECT COUNT(*) AS n FROM {self.source.table('common_tagitem')} "
-            "WHERE idtype = 'tid'")[0]["n"]
+        return self.source.count(["common_tagitem"], "idtype = 'tid'")
 
     def batches(self):
         return self.source.grouped_batches(self._sql(), "itemid", size=self.ctx.batch_size,

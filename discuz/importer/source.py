@@ -49,6 +49,8 @@ OPTIONAL: dict[str, tuple[str, ...]] = {
                                  "readperm", "price", "isimage") for n in range(10)},
 }
 
+SPLIT = ("forum_thread", "forum_post")  # tables Discuz! may split over numbered copies
+
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9_]{0,32}$")
 
 
@@ -118,6 +120,7 @@ class Source:
                 % {"where": dsn.label, "error": exc.args[-1] if exc.args else exc}
             ) from exc
         self.tables: set[str] = set()
+        self.splits: dict[str, list[str]] = {base: [base] for base in SPLIT}
 
     def close(self) -> None:
         self.conn.close()
@@ -163,6 +166,13 @@ class Source:
             t for t, needed in OPTIONAL.items()
             if t in columns and all(c in columns[t] for c in needed)
         }
+        # Big installs split threads and posts over numbered tables (主题分表 / 帖子分表:
+        # forum_thread_1…, forum_post_1…); each holds rows of the same shape.
+        for base in SPLIT:
+            parts = [t for t in columns if re.fullmatch(rf"{base}_\d+", t)
+                     and all(c in columns[t] for c in REQUIRED[base])]
+            self.splits[base] = [base, *sorted(parts, key=lambda t: int(t.rsplit("_", 1)[1]))]
+            self.tables.update(parts)
 
     # --- reads ----------------------------------------------------------------------
 
@@ -194,6 +204,10 @@ class Source:
             last = rows[-1][key.rsplit(".", 1)[-1]]
             if len(rows) < size:
                 return
+
+    def count(self, tables: list[str], where: str = "1=1") -> int:
+        return sum(self.query(f"SELECT COUNT(*) AS n FROM {self.table(t)} WHERE {where}")[0]["n"]
+                   for t in tables)
 
     def setting(self, key: str, default: str = "") -> str:
         rows = self.query(f"SELECT svalue FROM {self.table('common_setting')} WHERE skey = %s",

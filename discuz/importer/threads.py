@@ -40,14 +40,14 @@ class ThreadStage(Stage):
         self.deleted_at = self._deletion_times()
 
     def total(self) -> int:
-        return self.source.query(
-            f"SELECT COUNT(*) AS n FROM {self.source.table('forum_thread')}")[0]["n"]
+        return self.source.count(self.source.splits["forum_thread"])
 
     def batches(self):
-        return self.source.batches(
-            "SELECT tid, fid, author, authorid, subject, dateline, lastpost, views, displayorder, "
-            f"highlight, digest, closed FROM {self.source.table('forum_thread')} WHERE {{after}}",
-            "tid", size=self.ctx.batch_size)
+        for table in self.source.splits["forum_thread"]:
+            yield from self.source.batches(
+                "SELECT tid, fid, author, authorid, subject, dateline, lastpost, views, "
+                f"displayorder, highlight, digest, closed FROM {self.source.table(table)} "
+                "WHERE {after}", "tid", size=self.ctx.batch_size)
 
     def old_id(self, row) -> int:
         return row["tid"]
@@ -127,14 +127,14 @@ class PostStage(Stage):
         self.deleted_threads: dict[int, bool] = {}
 
     def total(self) -> int:
-        return self.source.query(
-            f"SELECT COUNT(*) AS n FROM {self.source.table('forum_post')}")[0]["n"]
+        return self.source.count(self.source.splits["forum_post"])
 
     def batches(self):
-        return self.source.batches(
-            "SELECT pid, tid, first, authorid, dateline, message, useip, invisible, anonymous, "
-            f"smileyoff, position FROM {self.source.table('forum_post')} WHERE {{after}}",
-            "pid", size=self.ctx.batch_size)
+        for table in self.source.splits["forum_post"]:
+            yield from self.source.batches(
+                "SELECT pid, tid, first, authorid, dateline, message, useip, invisible, "
+                f"anonymous, smileyoff, position FROM {self.source.table(table)} WHERE {{after}}",
+                "pid", size=self.ctx.batch_size)
 
     def old_id(self, row) -> int:
         return row["pid"]
