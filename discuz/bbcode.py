@@ -290,7 +290,11 @@ def _escape_line_starts(text: str) -> str:
         if match.group(1):
             return f"{match.group(1)}\\{match.group(2)}"
         lead = match.group(0)
-        if lead[0] in " \t":  # indentation would be a code block; Discuz kept the spaces
+        if lead[0] in " \t":
+            # Indentation would be a code block. Discuz showed two or more spaces and
+            # tabs as &nbsp;s and let a single space collapse.
+            if lead == " ":
+                return ""
             return lead.replace("\t", "\u00a0" * 4).replace(" ", "\u00a0")
         return "\\" + lead
 

@@ -464,6 +464,7 @@ def test_table_cell_outside_a_table_is_text():
     ("第一行\n===", "第一行<br>\n==="),
     ("| a | b |\n|---|---|", "| a | b |"),
     ("    四个空格", "\u00a0\u00a0\u00a0\u00a0四个空格"),
+    ("第一行\n 一个空格", "第一行<br>\n一个空格"),  # one space collapsed in Discuz too
     ("&lt;原样&gt; &#12345;", "原样"),
 ])
 def test_markdown_characters_in_text_stay_text(typed, shown):
