@@ -354,23 +354,22 @@ _HIDE_CLOSE = "\x00hide-close"
 
 
 class _Renderer:
-    def __init__(self, ctx: _Context):
-        self.ctx = ctx
+    """Tree -> Markdown. Every method takes the context of the place it renders."""
 
     # blocks: each a Markdown string; joined by blank lines
     def blocks(self, nodes: list[_Node], ctx: _Context) -> list[str]:
         out: list[str] = []
         run: list[_Node] = []
+        previous_list: str | None = None  # the marker of a list just written
 
         def flush() -> None:
+            nonlocal previous_list
             text = self.paragraph(run, ctx)
             if text:
                 out.append(text)
-                nonlocal previous_list
                 previous_list = None
             run.clear()
 
-        previous_list = None
         for node in self._lift(nodes, ctx):
             if node.name in _BLOCKS:
                 flush()
@@ -401,7 +400,7 @@ class _Renderer:
             for child in self._lift(node.children, ctx):
                 if child.name in _BLOCKS:
                     if run:
-                        result.append(_Node(node.name, node.param, children=run))
+                        result.append(_Node(node.name, node.param, children=run, raw=node.raw))
                         run = []
                     if child.name in _QUOTES | _DIVS | {"hide"}:
                         child = _Node(child.name, child.param, children=[
@@ -410,7 +409,7 @@ class _Renderer:
                 else:
                     run.append(child)
             if run:
-                result.append(_Node(node.name, node.param, children=run))
+                result.append(_Node(node.name, node.param, children=run, raw=node.raw))
         return result
 
     def paragraph(self, nodes: list[_Node], ctx: _Context) -> str:
@@ -558,7 +557,7 @@ class _Renderer:
         name, content = node.name, node.text
         if name in ("attach", "attachimg"):
             aid = content.strip()
-            new_id = self.ctx.attachments.get(int(aid)) if aid.isdigit() and len(aid) < 19 \
+            new_id = ctx.attachments.get(int(aid)) if aid.isdigit() and len(aid) < 19 \
                 else None
             if new_id is None:
                 return self.text(node.raw, ctx)  # never our attachment of the same number
@@ -724,5 +723,5 @@ def convert(bbcode: str, *, attachments: dict | None = None,
         codes = sorted(smilies, key=len, reverse=True)
         smilies_re = re.compile("|".join(re.escape(c) for c in codes))
     ctx = _Context(attachments=attachments or {}, smilies_re=smilies_re, smilies=smilies)
-    renderer = _Renderer(ctx)
+    renderer = _Renderer()
     return _finish(renderer.join(renderer.blocks(_parse(source).children, ctx)))
