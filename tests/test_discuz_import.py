@@ -562,3 +562,40 @@ def test_split_thread_and_post_tables_are_read_too(imported, discuz_db):
     assert report.counts["threads"] == 1 and report.counts["posts"] == 2
     assert thread_of(9008).title == "归档的主题" and post_of(9009).floor == 1
     assert post_of(9010).thread == thread_of(1) and post_of(9010).floor == 202
+
+
+def test_what_discuz_kept_from_some_readers_is_not_published(imported, discuz_db):
+    """A board with a password, a thread with a read permission, a post a moderator
+    banned: none of them becomes public here (the board and thread are left out with a
+    warning, the post comes over deleted)."""
+    try:
+        discuz_db.execute("INSERT INTO pre_forum_forum (fid, fup, type, name, status) "
+                          "VALUES (60, 1, 'forum', '会员专区', 1)")
+        discuz_db.execute("INSERT INTO pre_forum_forumfield (fid, description, password, "
+                          "viewperm) VALUES (60, '', 'secret', '')")
+        discuz_db.execute("INSERT INTO pre_forum_forum (fid, fup, type, name, status) "
+                          "VALUES (61, 60, 'sub', '专区子版', 1)")
+        discuz_db.execute(
+            "INSERT INTO pre_forum_thread (tid, fid, author, authorid, subject, dateline, "
+            "lastpost, lastposter, readperm) VALUES (9011, 2, '王芳', 3, '限制阅读', "
+            "1795600000, 1795600000, '王芳', 50), (9012, 60, '王芳', 3, '专区的帖子', "
+            "1795600000, 1795600000, '王芳', 0)")
+        discuz_db.execute(
+            "INSERT INTO pre_forum_post (pid, fid, tid, first, author, authorid, subject, "
+            "dateline, message, useip, invisible, status, position, premsg) VALUES "
+            "(9013, 2, 9011, 1, '王芳', 3, '', 1795600000, 'READPERMSECRET', '', 0, 0, 1, ''),"
+            "(9014, 60, 9012, 1, '王芳', 3, '', 1795600000, 'BOARDSECRET', '', 0, 0, 1, ''),"
+            "(9015, 2, 1001, 0, '李娜', 4, '', 1795600000, 'BANNEDPOST', '', 0, 1, 8, '')")
+        report = run_import(dsn=discuz_db.dsn, progress=False)
+        assert not Post.objects.filter(body__contains="SECRET").exists()
+        assert sum(report.counts.values()) == 1  # the banned post, deleted
+        assert post_of(9015).is_deleted
+        assert any("fid 60" in w for w in report.warnings)
+        assert any("9011" in w for w in report.warnings)
+        opened = run_import(dsn=discuz_db.dsn, progress=False, include_restricted=True)
+        assert opened.counts["boards"] == 2 and opened.counts["posts"] == 2
+    finally:
+        discuz_db.execute("DELETE FROM pre_forum_forum WHERE fid IN (60, 61)")
+        discuz_db.execute("DELETE FROM pre_forum_forumfield WHERE fid = 60")
+        discuz_db.execute("DELETE FROM pre_forum_thread WHERE tid IN (9011, 9012)")
+        discuz_db.execute("DELETE FROM pre_forum_post WHERE pid IN (9013, 9014, 9015)")

@@ -47,7 +47,8 @@ def _check_converter() -> None:
 
 
 def run_import(*, dsn: str, prefix: str = "pre_", attachments: str | Path | None = None,
-               dry_run: bool = False, progress: bool = True, batch_size: int = 500) -> Report:
+               dry_run: bool = False, progress: bool = True, batch_size: int = 500,
+               include_restricted: bool = False) -> Report:
     attachments_dir = Path(attachments) if attachments else None
     if attachments_dir is not None and not attachments_dir.is_dir():
         raise CommandError(_("The attachments directory %(dir)s does not exist.")
@@ -57,7 +58,8 @@ def run_import(*, dsn: str, prefix: str = "pre_", attachments: str | Path | None
     try:
         source.validate()  # before anything is written
         ctx = Context(source=source, mapping=Mapping(), dry_run=dry_run,
-                      attachments_dir=attachments_dir, batch_size=batch_size, progress=progress)
+                      attachments_dir=attachments_dir, batch_size=batch_size, progress=progress,
+                      include_restricted=include_restricted)
         report = Report()
         run = None
         if not dry_run:

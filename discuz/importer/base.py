@@ -33,12 +33,17 @@ class Context:
     attachments_dir: Path | None = None
     batch_size: int = 500
     progress: bool = True
+    include_restricted: bool = False  # boards and threads Discuz! closes to some readers
     now: datetime.datetime = field(default_factory=timezone.now)
     warnings: list[str] = field(default_factory=list)
     _guest_id: int | None = None
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
+
+    def warn_once(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
 
     def guest_id(self) -> int:
         """Our member for Discuz! guests, anonymous posts and members that no longer exist.

@@ -7,6 +7,8 @@ Groups (群组, `status` 3) are a separate product inside Discuz! and do not com
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from forum.models import Board, Category
 
 from . import text
@@ -26,11 +28,29 @@ class BoardStage(Stage):
     def _rows(self) -> list[dict]:
         t = self.source.table
         rows = self.source.query(
-            f"SELECT f.fid, f.fup, f.type, f.name, f.status, f.displayorder, ff.description "
+            f"SELECT f.fid, f.fup, f.type, f.name, f.status, f.displayorder, ff.description, "
+            f"ff.password, ff.viewperm "
             f"FROM {t('forum_forum')} f LEFT JOIN {t('forum_forumfield')} ff ON ff.fid = f.fid "
             f"WHERE f.type IN ('group', 'forum', 'sub') AND f.status <> 3"
         )
-        return sorted(rows, key=lambda r: (_TYPE_ORDER[r["type"]], r["fid"]))
+        rows.sort(key=lambda r: (_TYPE_ORDER[r["type"]], r["fid"]))
+        return [r for r in rows if not self._restricted(r, rows)]
+
+    def _restricted(self, row, rows) -> bool:
+        """A board Discuz! closes to some readers (a password, a group list) is left out,
+        with its sub-boards: every board here is readable by everyone, so importing it
+        would publish what its community kept private. --include-restricted overrides."""
+        if self.ctx.include_restricted or row["type"] == "group":
+            return False
+        if (row["password"] or "").strip() or (row["viewperm"] or "").strip():
+            self.ctx.warn_once(_("Discuz! board %(name)s (fid %(fid)s) is restricted to some "
+                                 "readers and was left out (see --include-restricted).")
+                               % {"name": row["name"], "fid": row["fid"]})
+            return True
+        if row["type"] == "sub":
+            parent = next((r for r in rows if r["fid"] == row["fup"]), None)
+            return parent is not None and self._restricted(parent, rows)
+        return False
 
     def total(self) -> int:
         return len(self._rows())

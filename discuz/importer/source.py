@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 # before writing anything.
 REQUIRED: dict[str, tuple[str, ...]] = {
     "forum_forum": ("fid", "fup", "type", "name", "status", "displayorder"),
-    "forum_forumfield": ("fid", "description"),
+    "forum_forumfield": ("fid", "description", "password", "viewperm"),
     "forum_moderator": ("uid", "fid", "displayorder"),
     "forum_thread": ("tid", "fid", "author", "authorid", "subject", "dateline", "lastpost", "views",
-                     "displayorder", "highlight", "digest", "closed"),
+                     "displayorder", "highlight", "digest", "closed", "readperm"),
     "forum_post": ("pid", "tid", "first", "authorid", "dateline", "message", "useip",
-                   "invisible", "anonymous", "smileyoff", "position"),
+                   "invisible", "anonymous", "smileyoff", "status", "position"),
     "common_member": ("uid", "email", "username", "status", "emailstatus", "adminid",
                       "groupid", "groupexpiry", "regdate", "credits"),
     "common_member_count": ("uid", "extcredits1", "extcredits8"),

@@ -46,8 +46,9 @@ class ThreadStage(Stage):
         for table in self.source.splits["forum_thread"]:
             yield from self.source.batches(
                 "SELECT tid, fid, author, authorid, subject, dateline, lastpost, views, "
-                f"displayorder, highlight, digest, closed FROM {self.source.table(table)} "
-                "WHERE {after}", "tid", size=self.ctx.batch_size)
+                "displayorder, highlight, digest, closed, readperm "
+                f"FROM {self.source.table(table)} WHERE {{after}}", "tid",
+                size=self.ctx.batch_size)
 
     def old_id(self, row) -> int:
         return row["tid"]
@@ -75,7 +76,13 @@ class ThreadStage(Stage):
             if self._is_stub(row):
                 continue
             board_id = self.mapping.get(Kind.BOARD, row["fid"])
-            if board_id is None:  # a group's thread or a board that is gone
+            if board_id is None:  # a group's thread, a restricted board's, a board gone
+                continue
+            if int(row["readperm"] or 0) and not self.ctx.include_restricted:
+                # 阅读权限: only some user groups could read it; every thread here is public.
+                self.ctx.warn(_("Discuz! thread %(tid)s needs read permission %(perm)s and was "
+                                "left out (see --include-restricted).")
+                              % {"tid": row["tid"], "perm": row["readperm"]})
                 continue
             made.append((row, self._thread(row, board_id)))
         Thread.objects.bulk_create([t for _r, t in made])
@@ -133,7 +140,8 @@ class PostStage(Stage):
         for table in self.source.splits["forum_post"]:
             yield from self.source.batches(
                 "SELECT pid, tid, first, authorid, dateline, message, useip, invisible, "
-                f"anonymous, smileyoff, position FROM {self.source.table(table)} WHERE {{after}}",
+                f"anonymous, smileyoff, status, position FROM {self.source.table(table)} "
+                "WHERE {after}",
                 "pid", size=self.ctx.batch_size)
 
     def old_id(self, row) -> int:
@@ -193,7 +201,9 @@ class PostStage(Stage):
         anonymous = bool(row["anonymous"])
         invisible = int(row["invisible"] or 0)
         # A post in a deleted thread comes back with the thread (as our recycle bin does).
-        deleted = invisible != 0 and not self.deleted_threads.get(thread_id, False)
+        # Status bit 1 is a post a moderator banned (屏蔽): Discuz! shows it to nobody.
+        deleted = ((invisible != 0 and not self.deleted_threads.get(thread_id, False))
+                   or bool(int(row["status"] or 0) & 1))
         created = text.when(row["dateline"]) or self.ctx.now
         post = Post(
             thread_id=thread_id, floor=floor, created_at=created,

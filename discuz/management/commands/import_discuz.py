@@ -24,13 +24,18 @@ class Command(BaseCommand):
                             help="Discuz!'s root directory, for avatars (uc_server/data/avatar)")
         parser.add_argument("--dry-run", action="store_true",
                             help="Count what would be imported; write nothing.")
+        parser.add_argument("--include-restricted", action="store_true",
+                            help="Also import boards with a password or a reader list and "
+                                 "threads with a read permission: they become public here.")
         parser.add_argument("--batch-size", type=int, default=500)
 
-    def handle(self, *args, dsn, prefix, attachments, dry_run, batch_size, **options):
+    def handle(self, *args, dsn, prefix, attachments, dry_run, batch_size, include_restricted,
+               **options):
         if batch_size < 1:
             raise CommandError(_("--batch-size must be at least 1."))
         report = run_import(dsn=dsn, prefix=prefix, attachments=attachments, dry_run=dry_run,
-                            progress=options["verbosity"] > 0, batch_size=batch_size)
+                            progress=options["verbosity"] > 0, batch_size=batch_size,
+                            include_restricted=include_restricted)
         verb = "would import" if dry_run else "imported"
         for stage, count in report.counts.items():
             self.stdout.write(f"{stage}: {verb} {count}")
