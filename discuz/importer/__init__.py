@@ -76,6 +76,12 @@ def run_import(*, dsn: str, prefix: str = "pre_", attachments: str | Path | None
             from forum.recount import recount_all
 
             report.repaired = {k: v for k, v in recount_all().items() if v}
+            if any(report.counts.values()):
+                # Imported rows bypass the services and their page-cache bumps: new
+                # posts, avatars or boards may be on any guest page.
+                from forum import page_cache
+
+                page_cache.bump_site()
             ImportRun.objects.filter(pk=run.pk).update(
                 stage="", counts=report.counts, finished_at=timezone.now())
         return report
