@@ -155,3 +155,22 @@ def test_only_this_author_with_a_stranger_or_junk_id(client, long_thread):
     for junk in ("abc", "-1", str(2**70)):
         page = client.get(f"{url}?author={junk}&page=2")
         assert page.status_code == 200
+
+
+def test_deep_board_pages_kept_in_the_cache_follow_every_change(client, busy_board, monkeypatch):
+    """Deep pages keep their ids under the board's page-cache generation: a reply that
+    moves a thread off page 3, a new thread and a deletion all show at once."""
+    from forum import board_page
+
+    monkeypatch.setattr(board_page, "DEEP_PAGE", 2)
+    url = f"{busy_board.get_absolute_url()}?page=3"
+    listed = thread_ids(client.get(url).content.decode())
+    assert listed == expected_order(busy_board)[10:15]
+    make_reply(thread=Thread.objects.get(pk=listed[0]))  # bumped to the top of page 1
+    assert thread_ids(client.get(url).content.decode()) == expected_order(busy_board)[10:15]
+    assert listed[0] not in thread_ids(client.get(url).content.decode())
+    make_thread(board=busy_board)
+    assert thread_ids(client.get(url).content.decode()) == expected_order(busy_board)[10:15]
+    services.delete_thread(thread=Thread.objects.get(pk=expected_order(busy_board)[11]),
+                           actor=make_user(staff=True))
+    assert thread_ids(client.get(url).content.decode()) == expected_order(busy_board)[10:15]
