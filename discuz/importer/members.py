@@ -75,7 +75,7 @@ class MemberStage(Stage):
             email = (row["email"] or "").strip()
             existing = taken_names.get(name.lower())
             if existing is not None:
-                if email and existing[1].lower() == email.lower():
+                if email and existing[0] is not None and existing[1].lower() == email.lower():
                     # The same person registered here already (often the admin): map to them.
                     adopted.append((row, existing[0]))
                     continue

@@ -53,11 +53,6 @@ class ThreadStage(Stage):
     def old_id(self, row) -> int:
         return row["tid"]
 
-    def fresh(self, rows):
-        # A stub maps under MOVED until its thread is known, then under THREAD too.
-        return [r for r in super().fresh(rows)
-                if not (self._is_stub(r) and self.mapping.get(Kind.MOVED, r["tid"]))]
-
     @staticmethod
     def _is_stub(row) -> bool:
         return int(row["closed"] or 0) > 1
@@ -132,6 +127,7 @@ class PostStage(Stage):
         self.offset_hours = _float(self.source.setting("timeoffset", "8"), 8.0)
         self.smilies = self._smilies()
         self.deleted_threads: dict[int, bool] = {}
+        self.editors: dict[str, int | None] = {}
 
     def total(self) -> int:
         return self.source.count(self.source.splits["forum_post"])
@@ -221,12 +217,15 @@ class PostStage(Stage):
         return post
 
     def _member_named(self, name: str | None) -> int | None:
+        """The editor named in an edit note (remembered: the same few names recur)."""
         if not name:
             return None
-        from django.contrib.auth import get_user_model
+        if name not in self.editors:
+            from django.contrib.auth import get_user_model
 
-        return (get_user_model().objects.filter(username=name)
-                .values_list("pk", flat=True).first())
+            self.editors[name] = (get_user_model().objects.filter(username=name)
+                                  .values_list("pk", flat=True).first())
+        return self.editors[name]
 
 
 def _float(value, default: float) -> float:
