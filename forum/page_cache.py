@@ -153,18 +153,22 @@ def _bump_now(keys: list[str]) -> None:
 
 
 def _after_commit(bump) -> None:
-    """Bump now and again after the commit.
+    """Bump once the transaction commits (at once outside one; never after a rollback).
 
-    The bump after the commit is the one that keeps pages right: a guest render that
-    started earlier read the old rows and stores them under a generation that no
-    longer matches. The bump inside the transaction is for readers of the same
-    uncommitted transaction (the test suite runs each test inside one, and would
-    never see an on_commit callback run); for everyone else it only costs an INCR.
-    Outside a transaction on_commit runs at once, so that bump happens once.
+    After the commit, not before: a guest render that started earlier read the old
+    rows and stores them under a generation that no longer matches. And not inside
+    the transaction, where it would lengthen the row locks every writer queues on.
+
+    The one exception is a Django test case's transaction, which never commits (its
+    on_commit callbacks never run): its writes are final for the test's later
+    requests, so the bump happens at once.
     """
-    if transaction.get_connection().in_atomic_block:
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and getattr(connection.atomic_blocks[0],
+                                              "_from_testcase", False):
         bump()
-    transaction.on_commit(bump)
+    else:
+        transaction.on_commit(bump)
 
 
 def bump_thread(*thread_ids: int) -> None:

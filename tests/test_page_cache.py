@@ -423,6 +423,26 @@ def test_a_new_member_shows_on_the_index(db):
     assert "brand-new-member" in next_guest_page(reverse("forum:index"))
 
 
+@pytest.mark.django_db(transaction=True)
+def test_with_real_commits_the_bump_follows_the_commit(board, author):
+    """Outside a test case's transaction: bumped after the commit, and a rolled-back
+    write bumps nothing."""
+    from django.db import transaction
+
+    SiteSettings.load()
+    thread = make_thread(board=board, author=author, title="真正提交的主题")
+    url = thread.get_absolute_url()
+    warm(url)
+    make_reply(thread=thread, body="提交后的回复")
+    assert "提交后的回复" in next_guest_page(url)
+    assert guest().get(url)["X-Cache"] == "hit"
+    with pytest.raises(RuntimeError), transaction.atomic():
+        make_reply(thread=thread, body="回滚的回复")
+        raise RuntimeError
+    response, page = get(guest(), url)
+    assert response["X-Cache"] == "hit" and "回滚的回复" not in page
+
+
 # --- view counts ------------------------------------------------------------------------
 
 def shown_views(page: str) -> int:
