@@ -121,6 +121,14 @@ def discuz_db():
         drop_database(db)
 
 
+@pytest.fixture
+def scratch_db(discuz_db):
+    """An empty database on the same server, dropped afterwards."""
+    db = create_database("discuz_scratch")
+    yield db
+    drop_database(db)
+
+
 @pytest.fixture(scope="module")
 def imported(discuz_db, django_db_setup, django_db_blocker):
     """The fixture imported once for the module; rolled back after its last test."""

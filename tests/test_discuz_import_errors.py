@@ -15,7 +15,6 @@ from discuz.importer import threads as thread_stages
 from discuz.models import ImportedObject, ImportRun
 from forum.models import Board, Post, Thread
 from forum.recount import recount_all
-from tests.discuz_fixture import create_database, drop_database
 
 # The fixtures discuz_db (session) and imported (module) live there.
 pytest_plugins = ["tests.discuz_fixture"]
@@ -35,14 +34,6 @@ def _nothing_written() -> None:
     assert not User.objects.exists() and not Profile.objects.exists()
     assert not Board.objects.exists() and not Thread.objects.exists()
     assert not CreditLog.objects.exists()
-
-
-@pytest.fixture
-def scratch_db(discuz_db):
-    """An empty database on the same server, dropped afterwards."""
-    db = create_database("discuz_scratch")
-    yield db
-    drop_database(db)
 
 
 @pytest.mark.parametrize(("dsn", "message"), [
@@ -135,4 +126,25 @@ def test_a_crash_keeps_whole_batches_and_the_next_run_resumes(discuz_db, monkeyp
     assert f"posts: imported {total - 1000}" in out
     assert "members: imported 0" in out and "threads: imported 0" in out
     assert Post.objects.count() == total
+    assert not any(recount_all().values())
+
+
+def test_names_and_addresses_taken_here_already(discuz_db):
+    """The admin who set this forum up is the Discuz! admin (same name and address);
+    another member's name or address taken here is not overwritten."""
+    from discuz.importer import run_import
+
+    admin = User.objects.create_user("admin", "admin@example.com", "x")
+    other = User.objects.create_user("王芳", "someone-else@example.com", "x")
+    squatter = User.objects.create_user("squatter", "user3@example.com", "x")  # 李娜's
+    report = run_import(dsn=discuz_db.dsn, progress=False)
+    assert ImportedObject.new_id_for("member", 1) == admin.pk
+    renamed = User.objects.get(pk=ImportedObject.new_id_for("member", 3))
+    assert renamed.username == "王芳_dz3" and renamed.email == "user2@example.com"
+    lina = User.objects.get(pk=ImportedObject.new_id_for("member", 4))
+    assert lina.username == "李娜" and lina.email == ""
+    assert len(report.warnings) == 2
+    other.refresh_from_db()
+    squatter.refresh_from_db()
+    assert (other.email, squatter.username) == ("someone-else@example.com", "squatter")
     assert not any(recount_all().values())
