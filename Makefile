@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DEBUG ?= 1
 
-.PHONY: run serve test lint install install-dev messages clean
+.PHONY: run serve test lint bench install install-dev messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,15 @@ test: install-dev
 
 lint: install-dev
 	$(BIN)/ruff check .
+
+# The benchmark against the bare-Django ceiling (not part of `make test`; bench/README.md).
+# PostgreSQL with DATABASE_URL=postgres://…, else SQLite at BENCH_SQLITE; an empty database
+# is filled by bench/generate.py first. BENCH_ARGS e.g. "--size 10000 --duration 5".
+BENCH_SQLITE ?= /tmp/forum-bench.sqlite3
+bench: install
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk; } || \
+	  { echo "make bench needs wrk (Debian package): apt-get install wrk" >&2; exit 1; }
+	SQLITE_PATH=$${SQLITE_PATH:-$(BENCH_SQLITE)} $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Refresh the catalogues after changing UI strings (needs GNU gettext).
 messages: install
