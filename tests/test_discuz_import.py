@@ -574,7 +574,7 @@ def test_what_discuz_kept_from_some_readers_is_not_published(imported, discuz_db
         discuz_db.execute("INSERT INTO pre_forum_forumfield (fid, description, password, "
                           "viewperm) VALUES (60, '', 'secret', '')")
         discuz_db.execute("INSERT INTO pre_forum_forum (fid, fup, type, name, status) "
-                          "VALUES (61, 60, 'sub', '专区子版', 1)")
+                          "VALUES (61, 60, 'sub', '专区子版', 1), (62, 3, 'forum', '关闭', 0)")
         discuz_db.execute(
             "INSERT INTO pre_forum_thread (tid, fid, author, authorid, subject, dateline, "
             "lastpost, lastposter, readperm) VALUES (9011, 2, '王芳', 3, '限制阅读', "
@@ -591,11 +591,12 @@ def test_what_discuz_kept_from_some_readers_is_not_published(imported, discuz_db
         assert sum(report.counts.values()) == 1  # the banned post, deleted
         assert post_of(9015).is_deleted
         assert any("fid 60" in w for w in report.warnings)
+        assert any("fid 62" in w for w in report.warnings)
         assert any("9011" in w for w in report.warnings)
         opened = run_import(dsn=discuz_db.dsn, progress=False, include_restricted=True)
-        assert opened.counts["boards"] == 2 and opened.counts["posts"] == 2
+        assert opened.counts["boards"] == 3 and opened.counts["posts"] == 2
     finally:
-        discuz_db.execute("DELETE FROM pre_forum_forum WHERE fid IN (60, 61)")
+        discuz_db.execute("DELETE FROM pre_forum_forum WHERE fid IN (60, 61, 62)")
         discuz_db.execute("DELETE FROM pre_forum_forumfield WHERE fid = 60")
         discuz_db.execute("DELETE FROM pre_forum_thread WHERE tid IN (9011, 9012)")
         discuz_db.execute("DELETE FROM pre_forum_post WHERE pid IN (9013, 9014, 9015)")

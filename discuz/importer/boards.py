@@ -37,12 +37,13 @@ class BoardStage(Stage):
         return [r for r in rows if not self._restricted(r, rows)]
 
     def _restricted(self, row, rows) -> bool:
-        """A board Discuz! closes to some readers (a password, a group list) is left out,
+        """A board Discuz! closes to some readers (closed, a password, a group list) is left out,
         with its sub-boards: every board here is readable by everyone, so importing it
         would publish what its community kept private. --include-restricted overrides."""
         if self.ctx.include_restricted or row["type"] == "group":
             return False
-        if (row["password"] or "").strip() or (row["viewperm"] or "").strip():
+        closed = int(row["status"]) == 0  # a board Discuz! shows to its staff only
+        if closed or (row["password"] or "").strip() or (row["viewperm"] or "").strip():
             self.ctx.warn_once(_("Discuz! board %(name)s (fid %(fid)s) is restricted to some "
                                  "readers and was left out (see --include-restricted).")
                                % {"name": row["name"], "fid": row["fid"]})
