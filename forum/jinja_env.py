@@ -32,7 +32,7 @@ from forum.templatetags.forum_tags import fdate, ftime, pagination_window
 # thread-local lookup and more. Both answers depend only on their inputs (and the
 # language, the URLconf), so they are kept: bounded, per process, never stale.
 
-_MEMO_MAX = 20_000
+_MEMO_MAX = 5_000  # ~1 MB per process at most: a crawler cannot grow it
 _translations: dict[tuple[str, str], Markup] = {}
 _urls: dict[tuple, str] = {}
 

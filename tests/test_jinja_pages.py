@@ -152,3 +152,18 @@ def test_every_jinja_string_is_listed_for_makemessages_and_translated():
         untranslated = sorted(m for m in singles if translation.gettext(m) == m)
         untranslated += [s for s, p in plurals if translation.ngettext(s, p, 2) == p]
     assert not untranslated
+
+
+def test_memoised_urls_are_right_and_bounded(monkeypatch):
+    from django.urls import reverse
+
+    from forum import jinja_env
+
+    monkeypatch.setattr(jinja_env, "_MEMO_MAX", 50)
+    monkeypatch.setattr(jinja_env, "_urls", {})
+    for pk in range(1, 200):
+        assert jinja_env.url("forum:thread", pk) == reverse("forum:thread", args=[pk])
+        assert len(jinja_env._urls) <= 50
+    assert jinja_env.url("accounts:profile", "张 伟") == reverse("accounts:profile",
+                                                                 args=["张 伟"])
+    assert jinja_env.url("forum:index") == "/"
