@@ -17,6 +17,7 @@ import os
 import secrets
 import shutil
 import subprocess
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +59,16 @@ class DiscuzDb:
 
     def execute(self, sql: str, params=None) -> None:
         self.query(sql, params)
+
+    @contextmanager
+    def changed(self, *undo: str):
+        """Rows a test adds inside the block are taken out by `undo` afterwards: the
+        database is shared by the whole session."""
+        try:
+            yield self
+        finally:
+            for sql in undo:
+                self.execute(sql)
 
 
 def server_error() -> str | None:

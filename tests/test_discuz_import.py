@@ -226,7 +226,10 @@ def test_second_run_imports_nothing(imported, discuz_db):
 
 def test_rows_added_to_discuz_come_over_on_the_next_run(imported, discuz_db):
     now = int(timezone.now().timestamp())
-    try:
+    with discuz_db.changed(
+        "DELETE FROM pre_forum_post WHERE pid = 9001",
+        "DELETE FROM pre_home_follow WHERE uid = 4 AND followuid = 2",
+    ):
         discuz_db.execute(
             "INSERT INTO pre_forum_post (pid, fid, tid, first, author, authorid, subject, "
             "dateline, message, useip, invisible, position, premsg) VALUES "
@@ -236,9 +239,6 @@ def test_rows_added_to_discuz_come_over_on_the_next_run(imported, discuz_db):
             "INSERT INTO pre_home_follow (uid, username, followuid, fusername, bkname, "
             "status, mutual, dateline) VALUES (4, '李娜', 2, '张伟', '', 0, 0, %s)", [now])
         report = run_import(dsn=discuz_db.dsn, progress=False)
-    finally:
-        discuz_db.execute("DELETE FROM pre_forum_post WHERE pid = 9001")
-        discuz_db.execute("DELETE FROM pre_home_follow WHERE uid = 4 AND followuid = 2")
     assert report.counts["posts"] == 1 and report.counts["follows"] == 1
     assert sum(report.counts.values()) == 2
     post = post_of(9001)
@@ -252,7 +252,10 @@ def test_rows_added_to_discuz_come_over_on_the_next_run(imported, discuz_db):
 
 def test_moved_stub_and_edit_note_added_later(imported, discuz_db):
     """A "moved" stub (closed = the moved thread's tid) and a post Discuz! marked edited."""
-    try:
+    with discuz_db.changed(
+        "DELETE FROM pre_forum_thread WHERE tid = 9002",
+        "DELETE FROM pre_forum_post WHERE pid = 9003",
+    ):
         discuz_db.execute(
             "INSERT INTO pre_forum_thread (tid, fid, author, authorid, subject, dateline, "
             "lastpost, lastposter, closed) VALUES (9002, 2, '李娜', 4, '搬走的主题', 1795600000, "
@@ -264,9 +267,6 @@ def test_moved_stub_and_edit_note_added_later(imported, discuz_db):
             "'[i=s] 本帖最后由 李娜 于 2026-11-25 16:00 编辑 [/i]\n\n改过的回复', "
             "'', 0, 9, '')")
         report = run_import(dsn=discuz_db.dsn, progress=False)
-    finally:
-        discuz_db.execute("DELETE FROM pre_forum_thread WHERE tid = 9002")
-        discuz_db.execute("DELETE FROM pre_forum_post WHERE pid = 9003")
     assert report.counts["threads"] == 1 and report.counts["posts"] == 1
     notice = ThreadRedirect.objects.get(thread=thread_of(3))
     assert notice.board_id == new_id(Kind.BOARD, 2) and notice.title == "搬走的主题"
@@ -393,7 +393,10 @@ def test_member_with_an_old_md5_hash_added_later_logs_in(imported, discuz_db, cl
     inner = hashlib.md5(password.encode()).hexdigest()  # noqa: S324 - Discuz's format
     hashed = hashlib.md5((inner + salt).encode()).hexdigest()  # noqa: S324
     now = int(timezone.now().timestamp())
-    try:
+    with discuz_db.changed(
+        "DELETE FROM pre_common_member WHERE uid = 9001",
+        "DELETE FROM pre_ucenter_members WHERE uid = 9001",
+    ):
         discuz_db.execute(
             "INSERT INTO pre_common_member (uid, email, username, password, groupid, regdate, "
             "credits, timeoffset) VALUES (9001, 'old@example.com', '老会员', 'x', 10, %s, 7, '')",
@@ -402,9 +405,6 @@ def test_member_with_an_old_md5_hash_added_later_logs_in(imported, discuz_db, cl
                           "email, regdate) VALUES (9001, '老会员', %s, %s, 'old@example.com', %s)",
                           [hashed, salt, now])
         report = run_import(dsn=discuz_db.dsn, progress=False)
-    finally:
-        discuz_db.execute("DELETE FROM pre_common_member WHERE uid = 9001")
-        discuz_db.execute("DELETE FROM pre_ucenter_members WHERE uid = 9001")
     assert report.counts["members"] == 1
     member = user_of(9001)
     assert member.password == f"discuz_md5${salt}${hashed}"
@@ -458,7 +458,11 @@ def test_images_attached_to_posts_come_with_attachments_dir(imported, discuz_db,
     rows = [  # aid, attachment path, isimage, price
         (901, "202611/25/a.png", 1, 0), (902, "202611/25/b.zip", 0, 0),
         (903, "202611/25/a.png", 1, 5), (904, "../../../../etc/passwd", 1, 0)]
-    try:
+    with discuz_db.changed(
+        "DELETE FROM pre_forum_post WHERE pid = 9004",
+        "DELETE FROM pre_forum_attachment WHERE aid BETWEEN 901 AND 904",
+        "DELETE FROM pre_forum_attachment_0 WHERE aid BETWEEN 901 AND 904",
+    ):
         discuz_db.execute(
             "INSERT INTO pre_forum_post (pid, fid, tid, first, author, authorid, subject, "
             "dateline, message, useip, invisible, position, premsg) VALUES (9004, 4, 1006, 0, "
@@ -473,10 +477,6 @@ def test_images_attached_to_posts_come_with_attachments_dir(imported, discuz_db,
                 "(%s, 1006, 9004, 3, 1795621500, %s, 10, %s, '', %s, %s)",
                 [aid, path.rsplit("/", 1)[-1], path, isimage, price])
         report = run_import(dsn=discuz_db.dsn, attachments=tmp_path / "discuz", progress=False)
-    finally:
-        discuz_db.execute("DELETE FROM pre_forum_post WHERE pid = 9004")
-        discuz_db.execute("DELETE FROM pre_forum_attachment WHERE aid BETWEEN 901 AND 904")
-        discuz_db.execute("DELETE FROM pre_forum_attachment_0 WHERE aid BETWEEN 901 AND 904")
     assert report.counts["attachments"] == 1 and report.counts["posts"] == 1
     assert sum("903" in w for w in report.warnings) == 1
     assert sum("904" in w for w in report.warnings) == 1
@@ -493,7 +493,10 @@ def test_images_attached_to_posts_come_with_attachments_dir(imported, discuz_db,
 
 def test_anonymous_and_guest_posts_name_nobody(imported, discuz_db, client_for):
     """Discuz! keeps the real uid of an anonymous thread or post; it must not show here."""
-    try:
+    with discuz_db.changed(
+        "DELETE FROM pre_forum_thread WHERE tid = 9005",
+        "DELETE FROM pre_forum_post WHERE pid IN (9006, 9007)",
+    ):
         discuz_db.execute(
             "INSERT INTO pre_forum_thread (tid, fid, author, authorid, subject, dateline, "
             "lastpost, lastposter) VALUES (9005, 2, '', 4, '匿名主题', 1795600000, 1795600100, '')")
@@ -503,9 +506,6 @@ def test_anonymous_and_guest_posts_name_nobody(imported, discuz_db, client_for):
             "(9006, 2, 9005, 1, '', 4, '匿名', 1795600000, '匿名的话', '10.0.0.4', 0, 1, 1, ''),"
             "(9007, 2, 9005, 0, '过客', 0, '', 1795600100, '游客的话', '10.0.0.5', 0, 0, 2, '')")
         report = run_import(dsn=discuz_db.dsn, progress=False)
-    finally:
-        discuz_db.execute("DELETE FROM pre_forum_thread WHERE tid = 9005")
-        discuz_db.execute("DELETE FROM pre_forum_post WHERE pid IN (9006, 9007)")
     assert report.counts["threads"] == 1 and report.counts["posts"] == 2
     thread = thread_of(9005)
     guest = User.objects.get(pk=new_id(Kind.MEMBER, 0))
@@ -543,7 +543,10 @@ def test_old_links_lead_to_the_imported_pages(imported, discuz_db, client_for):
 
 def test_split_thread_and_post_tables_are_read_too(imported, discuz_db):
     """Big installs move threads and posts into forum_thread_N / forum_post_N."""
-    try:
+    with discuz_db.changed(
+        "DROP TABLE IF EXISTS pre_forum_thread_1",
+        "DROP TABLE IF EXISTS pre_forum_post_1",
+    ):
         discuz_db.execute("CREATE TABLE pre_forum_thread_1 LIKE pre_forum_thread")
         discuz_db.execute("CREATE TABLE pre_forum_post_1 LIKE pre_forum_post")
         discuz_db.execute(
@@ -556,9 +559,6 @@ def test_split_thread_and_post_tables_are_read_too(imported, discuz_db):
             "'王芳', 3, '归档的主题', 1700000000, '很久以前的帖子', '', 0, 1, ''), (9010, 4, 1, 0, "
             "'王芳', 3, '', 1700000100, '分表里的回复', '', 0, 202, '')")
         report = run_import(dsn=discuz_db.dsn, progress=False)
-    finally:
-        discuz_db.execute("DROP TABLE IF EXISTS pre_forum_thread_1")
-        discuz_db.execute("DROP TABLE IF EXISTS pre_forum_post_1")
     assert report.counts["threads"] == 1 and report.counts["posts"] == 2
     assert thread_of(9008).title == "归档的主题" and post_of(9009).floor == 1
     assert post_of(9010).thread == thread_of(1) and post_of(9010).floor == 202
@@ -568,7 +568,12 @@ def test_what_discuz_kept_from_some_readers_is_not_published(imported, discuz_db
     """A board with a password, a thread with a read permission, a post a moderator
     banned: none of them becomes public here (the board and thread are left out with a
     warning, the post comes over deleted)."""
-    try:
+    with discuz_db.changed(
+        "DELETE FROM pre_forum_forum WHERE fid IN (60, 61, 62)",
+        "DELETE FROM pre_forum_forumfield WHERE fid = 60",
+        "DELETE FROM pre_forum_thread WHERE tid IN (9011, 9012)",
+        "DELETE FROM pre_forum_post WHERE pid IN (9013, 9014, 9015)",
+    ):
         discuz_db.execute("INSERT INTO pre_forum_forum (fid, fup, type, name, status) "
                           "VALUES (60, 1, 'forum', '会员专区', 1)")
         discuz_db.execute("INSERT INTO pre_forum_forumfield (fid, description, password, "
@@ -595,8 +600,3 @@ def test_what_discuz_kept_from_some_readers_is_not_published(imported, discuz_db
         assert any("9011" in w for w in report.warnings)
         opened = run_import(dsn=discuz_db.dsn, progress=False, include_restricted=True)
         assert opened.counts["boards"] == 3 and opened.counts["posts"] == 2
-    finally:
-        discuz_db.execute("DELETE FROM pre_forum_forum WHERE fid IN (60, 61, 62)")
-        discuz_db.execute("DELETE FROM pre_forum_forumfield WHERE fid = 60")
-        discuz_db.execute("DELETE FROM pre_forum_thread WHERE tid IN (9011, 9012)")
-        discuz_db.execute("DELETE FROM pre_forum_post WHERE pid IN (9013, 9014, 9015)")
