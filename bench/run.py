@@ -462,7 +462,7 @@ def main() -> None:
               "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     say(json.dumps(result, ensure_ascii=False))
     page_set = pages(args)
-    result["pages"] = page_set["urls"]
+    result["pages"] = {**page_set["urls"], "reply POST": page_set["reply"]}
     result["queries"] = count_queries(page_set)
     if "load" not in args.skip:
         setup_ceiling(engine, args)
