@@ -600,3 +600,27 @@ def test_what_discuz_kept_from_some_readers_is_not_published(imported, discuz_db
         assert any("9011" in w for w in report.warnings)
         opened = run_import(dsn=discuz_db.dsn, progress=False, include_restricted=True)
         assert opened.counts["boards"] == 3 and opened.counts["posts"] == 2
+
+
+def test_posts_edited_in_discuz_since_the_last_run_are_updated(imported, discuz_db,
+                                                                client_for):
+    """X3.5 stamps `lastupdate` on an edit; the next run brings the new text."""
+    original = discuz_db.query("SELECT message FROM pre_forum_post WHERE pid = 2700")[0]
+    now = int(timezone.now().timestamp())
+    try:
+        discuz_db.execute("UPDATE pre_forum_post SET message = %s, lastupdate = %s, "
+                          "updateuid = 1 WHERE pid = 2700",
+                          ["[b]改过的内容[/b] EDITEDLATER [hide]EDITEDSECRET[/hide]", now])
+        report = run_import(dsn=discuz_db.dsn, progress=False)
+    finally:
+        discuz_db.execute("UPDATE pre_forum_post SET message = %s, lastupdate = 0 "
+                          "WHERE pid = 2700", [original["message"]])
+    assert report.counts["post edits"] == 1 and report.counts["posts"] == 0
+    post = post_of(2700)
+    assert "<strong>改过的内容</strong>" in post.html and "EDITEDSECRET" not in post.html_public
+    assert post.edited_by == user_of(1) and post.edit_count == 1
+    assert post.edited_at.timestamp() == now
+    page = client_for(None).get("/search/", {"q": "EDITEDLATER"}).content.decode()
+    assert post.get_absolute_url() in page
+    again = run_import(dsn=discuz_db.dsn, progress=False)
+    assert again.counts["post edits"] == 0

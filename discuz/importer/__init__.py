@@ -25,10 +25,10 @@ from .mapping import Mapping
 from .members import AvatarStage, MemberStage
 from .social import FollowStage, TagStage, ThreadTagStage
 from .source import Source, parse_dsn
-from .threads import PostStage, ThreadStage
+from .threads import PostEditStage, PostStage, ThreadStage
 
 STAGES = [MemberStage, AvatarStage, BoardStage, ModeratorStage, FollowStage, TagStage, ThreadStage,
-          AttachmentStage, PostStage, ThreadTagStage]
+          AttachmentStage, PostStage, PostEditStage, ThreadTagStage]
 
 
 @dataclass
@@ -57,13 +57,16 @@ def run_import(*, dsn: str, prefix: str = "pre_", attachments: str | Path | None
     source = Source(parse_dsn(dsn), prefix)
     try:
         source.validate()  # before anything is written
+        label = f"{source.dsn.label} {prefix}"
+        previous = (ImportRun.objects.filter(source=label, finished_at__isnull=False)
+                    .order_by("-started_at").values_list("started_at", flat=True).first())
         ctx = Context(source=source, mapping=Mapping(), dry_run=dry_run,
                       attachments_dir=attachments_dir, batch_size=batch_size, progress=progress,
-                      include_restricted=include_restricted)
+                      include_restricted=include_restricted, edits_since=previous)
         report = Report()
         run = None
         if not dry_run:
-            run = ImportRun.objects.create(source=f"{source.dsn.label} {prefix}")
+            run = ImportRun.objects.create(source=label)
         for stage_class in STAGES:
             stage = stage_class(ctx)
             if not stage.enabled():

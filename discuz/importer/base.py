@@ -34,6 +34,7 @@ class Context:
     batch_size: int = 500
     progress: bool = True
     include_restricted: bool = False  # boards and threads Discuz! closes to some readers
+    edits_since: datetime.datetime | None = None  # the previous finished run's start
     now: datetime.datetime = field(default_factory=timezone.now)
     warnings: list[str] = field(default_factory=list)
     _guest_id: int | None = None

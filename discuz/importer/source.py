@@ -120,6 +120,7 @@ class Source:
                 % {"where": dsn.label, "error": exc.args[-1] if exc.args else exc}
             ) from exc
         self.tables: set[str] = set()
+        self.columns: dict[str, set[str]] = {}
         self.splits: dict[str, list[str]] = {base: [base] for base in SPLIT}
 
     def close(self) -> None:
@@ -130,6 +131,9 @@ class Source:
 
     def has(self, name: str) -> bool:
         return name in self.tables
+
+    def has_column(self, table: str, column: str) -> bool:
+        return column in self.columns.get(table, ())
 
     # --- schema ---------------------------------------------------------------------
 
@@ -162,6 +166,7 @@ class Source:
                   "%(missing)s. Nothing was imported.")
                 % {"where": self.dsn.label, "missing": ", ".join(problems)}
             )
+        self.columns = columns
         self.tables = set(REQUIRED) | {
             t for t, needed in OPTIONAL.items()
             if t in columns and all(c in columns[t] for c in needed)
