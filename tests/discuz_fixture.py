@@ -4,6 +4,7 @@
 MariaDB database of its own (127.0.0.1:3306, root, no password), named
 `discuz_test_<random>`, and drops it at the end of the session. Tests skip with the
 reason when MariaDB or the `mysql` client is not there (.ci/run provides both).
+DISCUZ_FIXTURE and DISCUZ_TEST_HOST/PORT/USER point elsewhere when needed.
 
 `imported` (module scope) imports that database once into our test database inside
 a transaction that is rolled back after the module's last test; each test runs in
@@ -23,7 +24,8 @@ from pathlib import Path
 
 import pytest
 
-FIXTURE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "discuz-x35.sql.gz"
+FIXTURE = Path(os.environ.get("DISCUZ_FIXTURE") or Path(__file__).resolve().parents[2]
+               / "shared" / "fixtures" / "discuz-x35.sql.gz")
 HOST = os.environ.get("DISCUZ_TEST_HOST", "127.0.0.1")
 PORT = int(os.environ.get("DISCUZ_TEST_PORT", "3306"))
 USER = os.environ.get("DISCUZ_TEST_USER", "root")
