@@ -37,14 +37,15 @@ def _nothing_written() -> None:
 
 
 @pytest.mark.parametrize(("dsn", "message"), [
-    ("http://example.com/discuz", "The DSN must look like"),
+    ("http://admin:topsecret@example.com/discuz", "The DSN must look like"),
     ("mysql://root@127.0.0.1", "The DSN must look like"),
     ("mysql://root@127.0.0.1:notaport/db", "The DSN is not valid"),
     ("mysql://root@127.0.0.1:1/discuz", "Cannot read the Discuz! database"),
 ])
 def test_a_wrong_dsn_is_a_clear_error(dsn, message):
-    with pytest.raises(CommandError, match=message):
+    with pytest.raises(CommandError, match=message) as error:
         _import("--dsn", dsn)
+    assert "topsecret" not in str(error.value)  # the password is never echoed
     _nothing_written()
 
 
