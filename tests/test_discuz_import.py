@@ -624,3 +624,15 @@ def test_posts_edited_in_discuz_since_the_last_run_are_updated(imported, discuz_
     assert post.get_absolute_url() in page
     again = run_import(dsn=discuz_db.dsn, progress=False)
     assert again.counts["post edits"] == 0
+
+
+def test_a_name_with_signs_our_names_cannot_have_is_renamed(imported, discuz_db, client_for):
+    with discuz_db.changed("DELETE FROM pre_common_member WHERE uid = 9016"):
+        discuz_db.execute(
+            "INSERT INTO pre_common_member (uid, email, username, password, groupid, regdate) "
+            "VALUES (9016, 'slash@example.com', '甲/乙 丙', 'x', 10, 1795600000)")
+        report = run_import(dsn=discuz_db.dsn, progress=False)
+    member = user_of(9016)
+    assert member.username == "甲_乙_丙"
+    assert any("甲_乙_丙" in w for w in report.warnings)
+    assert client_for(None).get(member.profile.get_absolute_url()).status_code == 200

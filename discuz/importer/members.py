@@ -10,6 +10,8 @@ notified and no credit rule runs.
 
 from __future__ import annotations
 
+import re
+
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.db.models.functions import Lower
@@ -32,6 +34,8 @@ ADMIN_GROUP, SUPER_MODERATOR_GROUP = 1, 2
 # Discuz! system groups that are bans: 禁止发言 (posting), 禁止访问 and 禁止 IP (access).
 BAN_GROUPS = {4: Ban.Scope.POSTING, 5: Ban.Scope.ACCESS, 6: Ban.Scope.ACCESS}
 CREDIT_TYPES = range(1, 9)
+# What Django's username validator (and so our sign-up form) accepts: \w . @ + -
+_NOT_IN_USERNAMES = re.compile(r"[^\w.@+-]")
 
 
 class MemberStage(Stage):
@@ -73,6 +77,16 @@ class MemberStage(Stage):
         for row in rows:
             name = (row["username"] or "").strip() or f"discuz{row['uid']}"
             email = (row["email"] or "").strip()
+            allowed = _NOT_IN_USERNAMES.sub("_", name)
+            if allowed != name:
+                # Discuz! allows "/" and other signs our names (and profile URLs,
+                # @mentions) do not; the member still signs in with the e-mail address.
+                self.ctx.warn(
+                    _("Discuz! member %(name)s (uid %(uid)s) was renamed %(new)s: the name "
+                      "has characters user names here cannot have.")
+                    % {"name": name, "uid": row["uid"], "new": allowed}
+                )
+                name = allowed
             existing = taken_names.get(name.lower())
             if existing is not None:
                 if email and existing[0] is not None and existing[1].lower() == email.lower():
