@@ -174,3 +174,17 @@ def test_deep_board_pages_kept_in_the_cache_follow_every_change(client, busy_boa
     services.delete_thread(thread=Thread.objects.get(pk=expected_order(busy_board)[11]),
                            actor=make_user(staff=True))
     assert thread_ids(client.get(url).content.decode()) == expected_order(busy_board)[10:15]
+
+
+def test_index_member_stats_kept_in_the_cache_follow_a_new_member(client_for, board):
+    def stats(html: str) -> tuple[str, str]:
+        members = re.search(r"会员: <em>(\d+)</em>", html).group(1)
+        newest = re.search(r"欢迎新会员: <em>([^<]*)</em>", html).group(1)
+        return members, newest
+
+    viewer = client_for(make_user("看客"))
+    before = stats(viewer.get("/").content.decode())
+    assert stats(viewer.get("/").content.decode()) == before  # from the cache now
+    make_user("新来的")
+    members, newest = stats(viewer.get("/").content.decode())
+    assert (int(members), newest) == (int(before[0]) + 1, "新来的")
