@@ -45,7 +45,7 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 
-from . import views_counter
+from . import redis_native, views_counter
 from .db_router import primary
 from .middleware import language_for
 
@@ -300,7 +300,7 @@ class GuestPageCacheMiddleware:
         plan = _plan(request)
         if plan is None:
             return self.get_response(request)
-        found = cache.get_many(plan.fetch_keys())
+        found = redis_native.get_many(plan.fetch_keys())  # the page and its generations
         generations = _generations(plan, found)
         entry = found.get(plan.key)
         if entry is not None and entry["gens"] == generations:

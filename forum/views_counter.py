@@ -21,9 +21,10 @@ set kept under one key would lose thread ids between workers.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache import cache
 from redis.exceptions import ResponseError
+
+from . import redis_native
 
 KEY = "forum:views:{}"
 FLUSHED_KEY = "forum:views:flushed:{}"
@@ -41,23 +42,9 @@ def flushed_key(thread_id: int) -> str:
     return FLUSHED_KEY.format(thread_id)
 
 
-# Django builds a new redis.Redis object for every command (~0.15 ms of Python);
-# the counters reuse one per connection pool (a handle, not data: pools and clients
-# are thread-safe, and the data stays in Redis).
-_clients: dict[int, tuple] = {}
-
-
 def _redis(key: str):
     """(client, full key) when the cache is Redis, else None (in-process cache)."""
-    backend = caches[DEFAULT_CACHE_ALIAS]  # `cache` is a proxy, not the backend
-    if not isinstance(backend, RedisCache):
-        return None
-    full = backend.make_and_validate_key(key)
-    pool = backend._cache._get_connection_pool(True)
-    known = _clients.get(id(pool))
-    if known is None or known[0] is not pool:
-        known = _clients[id(pool)] = (pool, backend._cache._client(connection_pool=pool))
-    return known[1], full
+    return redis_native.client(key)
 
 
 # INCR the pending views and read the flushed total in one atomic step, one round trip.
