@@ -11,12 +11,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-ENGINES = ("postgresql", "sqlite")
 
 
 def _load() -> dict[str, dict]:
-    return {e: json.loads((RESULTS / f"{e}.json").read_text())
-            for e in ENGINES if (RESULTS / f"{e}.json").exists()}
+    """Each engine's main run first, then variants (results/<engine>-<label>.json)."""
+    paths = sorted(RESULTS.glob("*.json"), key=lambda p: (p.stem.split("-")[0], "-" in p.stem))
+    return {p.stem: json.loads(p.read_text()) for p in paths}
 
 
 def _key(result: dict, prefix: str, role: str) -> str | None:
@@ -96,10 +96,12 @@ def targets(result: dict) -> list[tuple[str, str, str]]:
 
 def _engine_section(result: dict) -> list[str]:
     m, d, s = result["machine"], result["data"], result["settings"]
+    label = f" — variant: {result['label']}" if result.get("label") else ""
     out = [
-        f"## {m['database']}",
+        f"## {m['database']}{label}",
         "",
-        f"Run started {result['started']}. Data: {d['posts']:,} posts, {d['threads']:,} "
+        (f"{result['note']}\n\n" if result.get("note") else "")
+        + f"Run started {result['started']}. Data: {d['posts']:,} posts, {d['threads']:,} "
         f"threads, {d['members']:,} members, big board {d['big_board_threads']:,} threads, "
         f"megathread {d['megathread_floors']:,} floors. {s['workers']} sync gunicorn workers "
         f"each, `wrk {s['wrk']} -d{s['duration']}s --latency`, median of {s['rounds']} "

@@ -434,6 +434,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8, help="wrk -c")
     parser.add_argument("--memory-requests", type=int, default=20_000)
     parser.add_argument("--skip", nargs="*", default=[], choices=["load", "memory", "writes"])
+    parser.add_argument("--label", default="",
+                        help="a variant's name: saved as results/<engine>-<label>.json")
+    parser.add_argument("--note", default="", help="a sentence for results.md")
     parser.add_argument("--writers", type=int, default=0, help="default: 8 PG, 4 SQLite")
     parser.add_argument("--write-seconds", type=int, default=30)
     args = parser.parse_args()
@@ -455,7 +458,8 @@ def main() -> None:
         say(f"empty database: generating {args.size:,} posts first")
         generate(posts=args.size, say=say)
     cache.clear()  # the bench's own Redis db: no page cached from an earlier data set
-    result = {"engine": engine, "machine": machine(engine), "data": data_sizes(),
+    result = {"engine": engine, "label": args.label, "note": args.note,
+              "machine": machine(engine), "data": data_sizes(),
               "settings": {"duration": args.duration, "rounds": args.rounds,
                            "wrk": f"-t{args.threads} -c{args.connections}",
                            "workers": WORKERS},
@@ -500,14 +504,15 @@ def main() -> None:
         result["writes"] = json.loads(out.stdout.strip().splitlines()[-1])
         say(json.dumps(result["writes"], ensure_ascii=False))
         save(result)
-    say(f"wrote {RESULTS / (engine + '.json')} and bench/results.md")
+    say("wrote bench/results/*.json and bench/results.md")
 
 
 def save(result: dict) -> None:
     from bench.report import write_markdown
 
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"{result['engine']}.json"
+    name = result["engine"] + (f"-{result['label']}" if result.get("label") else "")
+    path = RESULTS / f"{name}.json"
     previous = json.loads(path.read_text()) if path.exists() else {}
     # A run that skipped a part keeps that part's previous figures.
     merged = {**previous, **result}
