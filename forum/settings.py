@@ -124,9 +124,16 @@ TEMPLATES = [
 # the busy timeout makes a second writer wait instead of failing.
 # Persistent connections (CONN_MAX_AGE seconds, checked before reuse so a restarted
 # database costs one retry, not an error page).
+# PostgreSQL's JIT is off: a forum runs only short queries, and one whose row count the
+# planner overestimates (a floor range of a 100,000-floor thread) paid ~1 s of JIT
+# compilation per page (bench/results.md).
 def _database(url: str) -> dict:
-    return dj_database_url.parse(url, conn_max_age=int(env("CONN_MAX_AGE", "60")),
-                                 conn_health_checks=True)
+    config = dj_database_url.parse(url, conn_max_age=int(env("CONN_MAX_AGE", "60")),
+                                   conn_health_checks=True)
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        options = config.setdefault("OPTIONS", {})
+        options["options"] = f"-c jit=off {options.get('options', '')}".strip()
+    return config
 
 
 if env("DATABASE_URL"):
