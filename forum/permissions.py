@@ -20,11 +20,30 @@ def is_staff(user) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_staff)
 
 
+def with_member_flags(users):
+    """A user queryset that also says, per user, whether they moderate any board and
+    whether a ban is in force: the request's user is loaded this way
+    (accounts.backends), so most members, who neither moderate nor are banned, cost
+    no query for `moderated_board_ids` or `ban_refusal` (two fewer on a thread page)."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import Board
+    from .moderation.models import Ban
+
+    return users.annotate(
+        forum_moderates_any=Exists(
+            Board.moderators.through.objects.filter(user_id=OuterRef("pk"))),
+        forum_banned=Exists(Ban.objects.active().filter(user_id=OuterRef("pk"))),
+    )
+
+
 def moderated_board_ids(user) -> frozenset[int]:
     """Ids of the boards the user moderates, cached on the user for the request."""
     if not user.is_authenticated:
         return frozenset()
     cached = getattr(user, "_moderated_board_ids", None)
+    if cached is None and getattr(user, "forum_moderates_any", None) is False:
+        cached = user._moderated_board_ids = frozenset()  # known at load: none
     if cached is None:
         cached = frozenset(user.moderated_boards.values_list("id", flat=True))
         user._moderated_board_ids = cached
@@ -52,6 +71,8 @@ def ban_refusal(user) -> str | None:
     if not user.is_authenticated:
         return None
     cached = getattr(user, "_forum_ban_refusal", False)
+    if cached is False and getattr(user, "forum_banned", None) is False:
+        cached = user._forum_ban_refusal = None  # known at load: no ban in force
     if cached is False:
         from .moderation.bans import refusal_for
 
