@@ -24,16 +24,31 @@ def with_member_flags(users):
     """A user queryset that also says, per user, whether they moderate any board and
     whether a ban is in force: the request's user is loaded this way
     (accounts.backends), so most members, who neither moderate nor are banned, cost
-    no query for `moderated_board_ids` or `ban_refusal` (two fewer on a thread page)."""
-    from django.db.models import Exists, OuterRef
+    no query for `moderated_board_ids` or `ban_refusal` (two fewer on a thread page).
+
+    Spelt as SQL: the same two EXISTS built from ORM expressions cost ~0.7 ms of
+    Python per request to compile, more than the queries they spare."""
+    from django.db.models import BooleanField
+    from django.db.models.expressions import RawSQL
+    from django.utils import timezone
 
     from .models import Board
     from .moderation.models import Ban
 
+    user_col = f"{users.model._meta.db_table}.{users.model._meta.pk.column}"
+    moderators = Board.moderators.through._meta.db_table
+    ban = Ban._meta.db_table
+    # Table names from the models' metadata, the only value a parameter: no input
+    # reaches the SQL. Ban.objects.active(): not lifted and not yet expired.
     return users.annotate(
-        forum_moderates_any=Exists(
-            Board.moderators.through.objects.filter(user_id=OuterRef("pk"))),
-        forum_banned=Exists(Ban.objects.active().filter(user_id=OuterRef("pk"))),
+        forum_moderates_any=RawSQL(  # noqa: S611
+            f"EXISTS (SELECT 1 FROM {moderators} WHERE {moderators}.user_id = {user_col})",  # noqa: S608
+            (), output_field=BooleanField()),
+        forum_banned=RawSQL(  # noqa: S611
+            f"EXISTS (SELECT 1 FROM {ban} WHERE {ban}.user_id = {user_col}"  # noqa: S608
+            f" AND {ban}.lifted_at IS NULL"
+            f" AND ({ban}.expires_at IS NULL OR {ban}.expires_at > %s))",
+            (timezone.now(),), output_field=BooleanField()),
     )
 
 
@@ -42,7 +57,7 @@ def moderated_board_ids(user) -> frozenset[int]:
     if not user.is_authenticated:
         return frozenset()
     cached = getattr(user, "_moderated_board_ids", None)
-    if cached is None and getattr(user, "forum_moderates_any", None) is False:
+    if cached is None and getattr(user, "forum_moderates_any", None) in (False, 0):
         cached = user._moderated_board_ids = frozenset()  # known at load: none
     if cached is None:
         cached = frozenset(user.moderated_boards.values_list("id", flat=True))
@@ -71,7 +86,7 @@ def ban_refusal(user) -> str | None:
     if not user.is_authenticated:
         return None
     cached = getattr(user, "_forum_ban_refusal", False)
-    if cached is False and getattr(user, "forum_banned", None) is False:
+    if cached is False and getattr(user, "forum_banned", None) in (False, 0):
         cached = user._forum_ban_refusal = None  # known at load: no ban in force
     if cached is False:
         from .moderation.bans import refusal_for
