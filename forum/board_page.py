@@ -72,14 +72,18 @@ def _ids_key(board: Board, per_page: int) -> str:
     return f"forum:board-ids:{board.pk}:{per_page}:{generation}"
 
 
-def listing(board: Board, *, digest: bool, per_page: int) -> ListingPaginator:
+def listing(board: Board, *, digest: bool, per_page: int,
+            own_stickies: int | None = None) -> ListingPaginator:
+    """`own_stickies`: the board's live stickies when the caller has them already
+    (page 1 lists them), which spares the count."""
     threads = Thread.objects.live().filter(board=board).order_by("-last_post_at", "-id")
     if digest:
         # Digest threads are few; their count is a short walk of thread_board_digest.
         return ListingPaginator(threads.filter(is_digest=True), per_page)
-    stickies = Thread.objects.live().filter(board=board, sticky__gt=0).count()
+    if own_stickies is None:
+        own_stickies = Thread.objects.live().filter(board=board, sticky__gt=0).count()
     return ListingPaginator(threads.filter(sticky=Thread.Sticky.NONE), per_page,
-                            count=board.thread_count - stickies,
+                            count=board.thread_count - own_stickies,
                             ids_key=lambda: _ids_key(board, per_page))
 
 

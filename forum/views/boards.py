@@ -62,12 +62,14 @@ def board(request, slug: str):
     board = get_object_or_404(Board.objects.select_related("category", "parent"), slug=slug)
     digest = request.GET.get("filter") == "digest"
     children = list(board.children.select_related("last_post__thread", "last_post__author"))
-    stickies, moved = [], []
+    stickies, moved, own_stickies = [], [], None
     page_number = parse_page(request.GET.get("page"))
     if page_number == 1 and not digest:
         moved = moved_stubs(board)  # "moved" notices of threads that left (issue 5)
         stickies = board_page.stickies(board)
-    paginator = board_page.listing(board, digest=digest, per_page=_threads_per_page())
+        own_stickies = sum(1 for t in stickies if t.board_id == board.pk)
+    paginator = board_page.listing(board, digest=digest, per_page=_threads_per_page(),
+                                   own_stickies=own_stickies)
     page = paginator.get_page(page_number)
     rows = [*stickies, *page.object_list]
     pending = pending_views_many([t.pk for t in rows])
