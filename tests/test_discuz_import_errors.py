@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from accounts.models import CreditLog, Profile
 from discuz.importer import threads as thread_stages
@@ -22,9 +23,11 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 
-def _import(*args) -> str:
+def _import(*args, language: str = "en") -> str:
+    """Run the command in English (the messages below are its msgids) unless told."""
     out = io.StringIO()
-    call_command("import_discuz", *args, "-v0", stdout=out, stderr=io.StringIO())
+    with translation.override(language):
+        call_command("import_discuz", *args, "-v0", stdout=out, stderr=io.StringIO())
     return out.getvalue()
 
 
@@ -47,6 +50,12 @@ def test_a_wrong_dsn_is_a_clear_error(dsn, message):
         _import("--dsn", dsn)
     assert "topsecret" not in str(error.value)  # the password is never echoed
     _nothing_written()
+
+
+def test_errors_speak_the_site_language_by_default():
+    with pytest.raises(CommandError, match="DSN 的格式应为") as error:
+        _import("--dsn", "http://admin:topsecret@example.com/discuz", language="zh-hans")
+    assert "topsecret" not in str(error.value)
 
 
 def test_an_unknown_database_is_a_clear_error(discuz_db):
