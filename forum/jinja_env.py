@@ -62,6 +62,25 @@ def gettext(context, message: str, **variables) -> Markup:
     return translated % variables if variables else translated
 
 
+def translations(request) -> dict:
+    """Context processor of the Jinja2 pages: `_` and `gettext` bound to the request's
+    language once per render. The global `gettext` above finds the language from the
+    context on each of the ~300 calls of a thread page; a context variable shadows
+    the global, so {{ _() }} and {% trans %} take this one (same memo, same output)."""
+    language = getattr(request, "LANGUAGE_CODE", None) or translation.get_language()
+    memo = _translations
+
+    def bound(message: str, **variables) -> Markup:
+        translated = memo.get((language, message))
+        if translated is None:
+            with translation.override(language):
+                translated = _remember(memo, (language, message),
+                                       Markup(translation.gettext(message)))  # noqa: S704
+        return translated % variables if variables else translated
+
+    return {"_": bound, "gettext": bound}
+
+
 @pass_context
 def ngettext(context, singular: str, plural: str, num: int, **variables) -> Markup:
     with translation.override(_language(context)):
