@@ -62,23 +62,32 @@ def gettext(context, message: str, **variables) -> Markup:
     return translated % variables if variables else translated
 
 
-def translations(request) -> dict:
-    """Context processor of the Jinja2 pages: `_` and `gettext` bound to the request's
-    language once per render. The global `gettext` above finds the language from the
-    context on each of the ~300 calls of a thread page; a context variable shadows
-    the global, so {{ _() }} and {% trans %} take this one (same memo, same output)."""
+def bound_helpers(request) -> dict:
+    """Context processor of the Jinja2 pages: `_`/`gettext` bound to the request's
+    language and `url` bound to its URLconf and script prefix, once per render. The
+    globals look those up on every call (a thread page makes ~300 translations and
+    ~130 URLs; ~3.5 us a URL); a context variable shadows the global of its name, so
+    {{ _() }}, {% trans %} and {{ url() }} take these (same memos, same output)."""
     language = getattr(request, "LANGUAGE_CODE", None) or translation.get_language()
-    memo = _translations
+    translations, urls = _translations, _urls
+    urlconf, prefix = get_urlconf(), get_script_prefix()
 
-    def bound(message: str, **variables) -> Markup:
-        translated = memo.get((language, message))
+    def bound_gettext(message: str, **variables) -> Markup:
+        translated = translations.get((language, message))
         if translated is None:
             with translation.override(language):
-                translated = _remember(memo, (language, message),
+                translated = _remember(translations, (language, message),
                                        Markup(translation.gettext(message)))  # noqa: S704
         return translated % variables if variables else translated
 
-    return {"_": bound, "gettext": bound}
+    def bound_url(name: str, *args) -> str:
+        found = urls.get((urlconf, prefix, name, *args))
+        if found is None:
+            found = _remember(urls, (urlconf, prefix, name, *args),
+                              reverse(name, args=args or None))
+        return found
+
+    return {"_": bound_gettext, "gettext": bound_gettext, "url": bound_url}
 
 
 @pass_context

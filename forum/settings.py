@@ -113,7 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "forum.context_processors.site",
-                "forum.jinja_env.translations",
+                "forum.jinja_env.bound_helpers",
             ],
         },
     },

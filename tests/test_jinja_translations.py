@@ -1,6 +1,7 @@
-"""The Jinja2 pages translate through `_`/`gettext` bound to the request's language
-once per render (forum.jinja_env.translations): the same text as the per-call global,
-and two members reading in two languages in one process each get their own."""
+"""The Jinja2 pages translate and reverse URLs through helpers bound to the request
+(language, URLconf, script prefix) once per render (forum.jinja_env.bound_helpers): the
+same output as the per-call globals, and two members reading in two languages in one
+process each get their own."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def bound_gettext(language: str):
     request = RequestFactory().get("/")
     request.LANGUAGE_CODE = language
-    return jinja_env.translations(request)["_"]
+    return jinja_env.bound_helpers(request)["_"]
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
@@ -39,7 +40,7 @@ def test_languages_do_not_bleed_into_each_other(client_for, member, thread):
 
 def test_the_pages_use_the_bound_gettext(client_for, member, thread, monkeypatch):
     calls = []
-    real = jinja_env.translations
+    real = jinja_env.bound_helpers
 
     def counting(request):
         context = real(request)
@@ -49,14 +50,29 @@ def test_the_pages_use_the_bound_gettext(client_for, member, thread, monkeypatch
             calls.append(message)
             return inner(message, **variables)
 
-        return {"_": spy, "gettext": spy}
+        return {**context, "_": spy, "gettext": spy}
 
-    monkeypatch.setattr(jinja_env, "translations", counting)
     from django.template import engines
 
     engine = engines["jinja2"]
     monkeypatch.setattr(engine, "template_context_processors", [
-        counting if getattr(p, "__name__", "") == "translations" else p
+        counting if getattr(p, "__name__", "") == "bound_helpers" else p
         for p in engine.template_context_processors])
     client_for(member).get(thread.get_absolute_url())
     assert "Reply" in calls and len(calls) > 50  # {{ _() }} and {% trans %} both
+
+
+def test_bound_url_equals_reverse_and_follows_the_script_prefix(thread):
+    from django.urls import reverse, set_script_prefix
+
+    request = RequestFactory().get("/")
+    assert jinja_env.bound_helpers(request)["url"]("forum:thread", thread.pk) == reverse(
+        "forum:thread", args=[thread.pk])
+    try:
+        set_script_prefix("/forum/")
+        prefixed = jinja_env.bound_helpers(request)["url"]("forum:thread", thread.pk)
+        assert prefixed == f"/forum/t/{thread.pk}/"
+    finally:
+        set_script_prefix("/")
+    assert jinja_env.bound_helpers(request)["url"]("forum:thread", thread.pk) == (
+        f"/t/{thread.pk}/")
