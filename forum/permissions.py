@@ -237,21 +237,26 @@ def can_ban(user, scope: str) -> bool:
 class HiddenAccess:
     """What one viewer may read of the hidden blocks on one thread page.
 
-    Built with one query (does the viewer have a live reply in the thread?) so the
-    page decides every floor without further queries.
+    At most one query (does the viewer have a live reply in the thread?), made the
+    first time a block needs it: a page with no hidden block, or only blocks the viewer
+    reads anyway, makes none; the page decides every floor without further queries.
     """
 
     def __init__(self, user, thread, *, has_replied: bool | None = None):
         self.user = user
         self.thread = thread
         self.privileged = can_moderate(user, thread.board)
-        if has_replied is None:
-            has_replied = _has_live_reply(user, thread)
-        self.has_replied = has_replied
+        self._has_replied = has_replied
         self.credits = _credits(user)
         from .context_processors import site_settings
 
         self.site_open_days = site_settings().get("hide_open_after_days") or 0
+
+    @property
+    def has_replied(self) -> bool:
+        if self._has_replied is None:
+            self._has_replied = _has_live_reply(self.user, self.thread)
+        return self._has_replied
 
     def sees_all(self, post) -> bool:
         if not post.has_hidden:

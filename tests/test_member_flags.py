@@ -1,7 +1,8 @@
 """The request's user is loaded with two flags (forum.permissions.with_member_flags):
 moderates any board, has a ban in force. A member with neither costs no query for
 either; the answers stay right for moderators and banned members, and a change made
-between two requests shows on the second."""
+between two requests shows on the second. The hidden-block reply check is made only
+when a block on the page needs it."""
 
 from __future__ import annotations
 
@@ -87,3 +88,27 @@ def test_role_given_between_requests_shows_on_the_next(client_for, board, thread
     assert MOD_TOOLS in page_and_queries(client, thread.get_absolute_url())[0]
     board.moderators.remove(member)
     assert MOD_TOOLS not in page_and_queries(client, thread.get_absolute_url())[0]
+
+
+# --- the "has this member replied?" query of hidden blocks is made only when needed --------
+
+def reply_checks(sqls: list[str]) -> list[str]:
+    return [s for s in sqls if s.startswith('SELECT 1 AS "a" FROM "forum_post"')]
+
+
+def test_no_reply_check_on_a_page_without_hidden_blocks(client_for, member, thread):
+    _, sqls = page_and_queries(client_for(member), thread.get_absolute_url())
+    assert reply_checks(sqls) == []
+
+
+def test_hidden_block_still_opens_after_the_member_replies(client_for, member, thread):
+    from tests.factories import make_reply
+
+    secret = "只有回复者可见的内容"
+    make_reply(thread=thread, body=f"开头\n\n[hide]{secret}[/hide]")
+    client = client_for(member)
+    page, sqls = page_and_queries(client, thread.get_absolute_url())
+    assert secret not in page and len(reply_checks(sqls)) == 1
+    make_reply(thread=thread, author=member, body="我来回复")
+    page, _ = page_and_queries(client, thread.get_absolute_url())
+    assert secret in page
