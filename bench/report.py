@@ -101,7 +101,8 @@ def _engine_section(result: dict) -> list[str]:
         f"## {m['database']}{label}",
         "",
         (f"{result['note']}\n\n" if result.get("note") else "")
-        + f"Run started {result['started']}. Data: {d['posts']:,} posts, {d['threads']:,} "
+        + f"Run started {result['started']} (code: {m.get('code', 'not recorded')}). "
+        f"Data: {d['posts']:,} posts, {d['threads']:,} "
         f"threads, {d['members']:,} members, big board {d['big_board_threads']:,} threads, "
         f"megathread {d['megathread_floors']:,} floors. {s['workers']} sync gunicorn workers "
         f"each, `wrk {s['wrk']} -d{s['duration']}s --latency`, median of {s['rounds']} "

@@ -399,6 +399,8 @@ def machine(engine: str) -> dict:
         if cmd("redis-server", "--version") else "?",
         "wrk": cmd("wrk", "-v").split("\n")[0] if shutil.which("wrk") else "?",
         "kernel": platform.release(), "load_before": os.getloadavg()[0],
+        # The tree others work in may hold uncommitted changes: say what was measured.
+        "code": cmd("git", "-C", str(ROOT), "describe", "--always", "--dirty"),
     }
 
 
