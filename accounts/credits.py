@@ -207,23 +207,55 @@ def _write(entries: list[Entry], state: dict[int, list[int | None]] | None = Non
     return total
 
 
+def _awards_in_cycle(user_id: int, action: str, rule: Rule, at) -> int:
+    """The member's awards counting against the rule's limit at `at` (at most `limit`
+    rows of the creditlog_cycle index are read, however long the history)."""
+    earlier = CreditLog.objects.filter(
+        user_id=user_id, action=action, kind=Kind.AWARD, created_at__lte=at,
+    )
+    start = _cycle_start(rule, at)
+    if start is not None:
+        earlier = earlier.filter(created_at__gte=start)
+    return earlier[:rule.limit].count()
+
+
+def cycle_full(user_id: int | None, action: str, *, board_id: int | None = None,
+               at=None) -> tuple | None:
+    """Before taking any lock: has the member already reached the rule's limit in the
+    current cycle? Returns the cycle's key if so (for grant's `full`), else None.
+
+    Awards are never removed from the ledger (undoing writes a reversal), so a daily
+    or once-only cycle that is full stays full; a sliding interval may not."""
+    rule = rule_for(action, board_id)
+    if (user_id is None or rule is None or not rule.amount
+            or rule.cycle in (Cycle.UNLIMITED, Cycle.INTERVAL)):
+        return None
+    at = at or timezone.now()
+    if _awards_in_cycle(user_id, action, rule, at) < rule.limit:
+        return None
+    return (rule.cycle, rule.limit, _cycle_start(rule, at))
+
+
 def grant(user_id: int, action: str, *, board_id: int | None = None, at=None,
+          state: dict[int, list[int | None]] | None = None, full: tuple | None = None,
           **refs) -> int:
-    """Earn (or lose) the rule's amount for an action, within its cycle's limit."""
+    """Earn (or lose) the rule's amount for an action, within its cycle's limit.
+
+    `state` is what lock_profiles returned when the caller already holds the
+    member's profile lock (it is not read again); `full` is what cycle_full said
+    before the caller's locks: if the cycle is still the same one, it is still full
+    and the ledger is not counted again under the lock."""
     rule = rule_for(action, board_id)
     if rule is None or not rule.amount:
         return 0
     at = at or timezone.now()
-    state = lock_profiles([user_id])
-    if rule.cycle != Cycle.UNLIMITED:
-        earlier = CreditLog.objects.filter(
-            user_id=user_id, action=action, kind=Kind.AWARD, created_at__lte=at,
-        )
-        start = _cycle_start(rule, at)
-        if start is not None:
-            earlier = earlier.filter(created_at__gte=start)
-        if earlier.count() >= rule.limit:
-            return 0
+    if full is not None and full == (rule.cycle, rule.limit, _cycle_start(rule, at)):
+        return 0
+    if state is None or user_id not in state:
+        state = lock_profiles([user_id])
+    if rule.cycle != Cycle.UNLIMITED and _awards_in_cycle(user_id, action, rule,
+                                                          at) >= rule.limit:
+        return 0
     refs = {"board_id": board_id, **refs}
     return _write([Entry(user_id, action, Kind.AWARD, rule.amount, at, refs)], state)
 

@@ -280,6 +280,8 @@ class Notification(models.Model):
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # Its email is still to be sent (accounts.notifications.send_pending).
+    email_pending = models.BooleanField(_("email pending"), default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -289,6 +291,8 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "-created_at", "-id"], name="notification_inbox"),
             models.Index(fields=["recipient"], condition=Q(read_at__isnull=True),
                          name="notification_unread"),
+            models.Index(fields=["id"], condition=Q(email_pending=True),
+                         name="notification_mail_pending"),
         ]
 
     def __str__(self) -> str:

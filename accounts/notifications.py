@@ -1,10 +1,18 @@
 """In-site notifications and their emails.
 
-Every notification is created after the write that caused it has committed
-(`transaction.on_commit`, robust: a failure is logged and never reaches the post
-that triggered it). Texts carry public text only: excerpts are cut from
-`Post.text_public`, which holds no hidden block. Emails are built after commit and
-handed to a background sender, so a slow mail server never holds up a request.
+A new post's notices are written in the post's own transaction (one bulk insert and
+one counter update: they commit or roll back with the post, and a reply costs no
+second transaction); every other notice is created after the write that caused it
+has committed (`transaction.on_commit`, robust: a failure is logged and never
+reaches the write that triggered it). Texts carry public text only: excerpts are
+cut from `Post.text_public`, which holds no hidden block.
+
+Emails are durable: a notice that should be mailed is stored with
+`email_pending`; after the commit a background sender claims the pending rows,
+renders and sends them and clears the flag in one transaction, so a slow mail
+server never holds up a request and a mail is sent once. Mail left pending (the
+process died, the mail server refused) is sent by `manage.py
+send_notification_mail`.
 """
 
 from __future__ import annotations
@@ -141,9 +149,54 @@ def _safely(func, **kwargs) -> None:
         logger.exception("notification %s failed", func.__name__)
 
 
-def post_created(*, post_id: int) -> None:
-    """Notify those a new post replies to, quotes or mentions (after commit)."""
-    _after_commit(deliver_post, post_id=post_id)
+def post_recipients(*, post, author_id: int | None, thread_author_id: int) -> dict[int, str]:
+    """{user id: kind} of those a new post replies to, quotes or mentions.
+
+    Called before the post's transaction (the mention lookup holds no lock); a
+    failure here is logged and notifies nobody rather than losing the post.
+    """
+    if _muted.get():
+        return {}
+    try:
+        return _recipients(post, thread_author_id, author_id=author_id)
+    except Exception:  # noqa: BLE001 - a notification must never break the write
+        logger.exception("working out who post %s notifies failed", post.pk)
+        return {}
+
+
+def _recipients(post, thread_author_id: int, *, author_id: int | None) -> dict[int, str]:
+    from forum import markup
+
+    from . import mentions
+
+    recipients: dict[int, str] = {}
+    # Public text only: a name inside a hidden block notifies nobody.
+    for user_id in mentions.resolve(post.text_public).values():
+        recipients.setdefault(user_id, Kind.MENTION)
+    for user_id in mentions.quoted(markup.public_source(post.body)).values():
+        recipients.setdefault(user_id, Kind.QUOTE)
+    if post.floor is None or post.floor > 1:
+        recipients.setdefault(thread_author_id, Kind.REPLY)
+    recipients.pop(author_id, None)
+    return recipients
+
+
+def post_created(*, post, title: str, recipients: dict[int, str]) -> None:
+    """Write a new post's notices inside the post's transaction (see post_recipients).
+
+    The caller has locked the recipients' profile rows together with the author's,
+    in id order (accounts.credits.lock_profiles), so two members notifying each
+    other at once queue instead of deadlocking."""
+    if _muted.get() or not recipients:
+        return
+    _write_notices(recipients=recipients, actor_id=post.author_id, thread_id=post.thread_id,
+                   post_id=post.pk, excerpt=_post_excerpt(post), data={"title": title})
+
+
+def _post_excerpt(post) -> str:
+    from forum import markup
+
+    return markup.excerpt(post.text_public, EXCERPT_LENGTH)
 
 
 def followed(*, follower_id: int, followee_id: int) -> None:
@@ -168,29 +221,18 @@ def level_changed(*, user_id: int, level_id: int, promoted: bool) -> None:
 
 def deliver_post(*, post_id: int, send_email: bool = True,
                  backdate: bool = False) -> list[Notification]:
-    """Notify for one post (backdate: stamp the notices with the post's time, for
-    demo data and imports)."""
-    from forum import markup
+    """Notify for one committed post (backdate: stamp the notices with the post's
+    time, for demo data and imports). New posts use post_created instead."""
     from forum.models import Post
-
-    from . import mentions
 
     post = Post.objects.select_related("thread").filter(pk=post_id).first()
     if post is None or post.is_deleted or post.thread.is_deleted:
         return []
-    recipients: dict[int, str] = {}
-    # Public text only: a name inside a hidden block notifies nobody.
-    for user_id in mentions.resolve(post.text_public).values():
-        recipients.setdefault(user_id, Kind.MENTION)
-    for user_id in mentions.quoted(markup.public_source(post.body)).values():
-        recipients.setdefault(user_id, Kind.QUOTE)
-    if post.floor > 1:
-        recipients.setdefault(post.thread.author_id, Kind.REPLY)
-    recipients.pop(post.author_id, None)
-    return _deliver(recipients=recipients, actor_id=post.author_id, thread_id=post.thread_id,
-                    post_id=post.pk, excerpt=markup.excerpt(post.text_public, EXCERPT_LENGTH),
-                    data={"title": post.thread.title}, send_email=send_email,
-                    at=post.created_at if backdate else None)
+    return _deliver(recipients=_recipients(post, post.thread.author_id,
+                                           author_id=post.author_id),
+                    actor_id=post.author_id, thread_id=post.thread_id, post_id=post.pk,
+                    excerpt=_post_excerpt(post), data={"title": post.thread.title},
+                    send_email=send_email, at=post.created_at if backdate else None)
 
 
 def deliver_follow(*, follower_id: int, followee_id: int, send_email: bool = True,
@@ -242,19 +284,30 @@ def _deliver(*, recipients: dict[int, str], actor_id: int | None, thread_id=None
              send_email: bool = True, at=None) -> list[Notification]:
     if not recipients:
         return []
-    now = at or timezone.now()
     with transaction.atomic():
-        created = Notification.objects.bulk_create([
-            Notification(recipient_id=uid, kind=kind, actor_id=actor_id, thread_id=thread_id,
-                         post_id=post_id, excerpt=excerpt[:200], data=data or {},
-                         created_at=now)
-            for uid, kind in sorted(recipients.items())
-        ])
-        Profile.objects.filter(user_id__in=list(recipients)).update(
-            unread_notification_count=F("unread_notification_count") + 1
-        )
-    if send_email:
-        _email(created)
+        return _write_notices(recipients=recipients, actor_id=actor_id, thread_id=thread_id,
+                              post_id=post_id, excerpt=excerpt, data=data,
+                              send_email=send_email, at=at)
+
+
+def _write_notices(*, recipients: dict[int, str], actor_id: int | None, thread_id=None,
+                   post_id=None, excerpt: str = "", data: dict | None = None,
+                   send_email: bool = True, at=None) -> list[Notification]:
+    """Insert the notices and move the unread counts (in the caller's transaction);
+    their emails are sent once it commits."""
+    now = at or timezone.now()
+    created = Notification.objects.bulk_create([
+        Notification(recipient_id=uid, kind=kind, actor_id=actor_id, thread_id=thread_id,
+                     post_id=post_id, excerpt=excerpt[:200], data=data or {},
+                     created_at=now, email_pending=send_email and kind in EMAIL_KINDS)
+        for uid, kind in sorted(recipients.items())
+    ])
+    Profile.objects.filter(user_id__in=list(recipients)).update(
+        unread_notification_count=F("unread_notification_count") + 1
+    )
+    pending = [n.pk for n in created if n.email_pending]
+    if pending:
+        transaction.on_commit(partial(_send_after_commit, pending), robust=True)
     return created
 
 
@@ -287,14 +340,48 @@ def site_url() -> str:
     return f"http://{settings.ALLOWED_HOSTS[0]}" if settings.ALLOWED_HOSTS else ""
 
 
-def _email(created: list[Notification]) -> None:
-    wanted = [n for n in created if n.kind in EMAIL_KINDS]
-    if not wanted:
+def _send_after_commit(ids: list[int]) -> None:
+    if getattr(settings, "NOTIFICATION_EMAIL_SYNC", settings.TESTING):
+        send_pending(ids=ids)
         return
-    rows = (
-        Notification.objects.filter(pk__in=[n.pk for n in wanted])
-        .select_related("recipient__profile", "actor", "thread")
-    )
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify-mail")
+    _executor.submit(send_pending, ids=ids)
+
+
+def send_pending(*, ids: list[int] | None = None, limit: int = 500) -> int:
+    """Send the pending emails (of these notices, or the oldest `limit`); returns how
+    many notices were settled.
+
+    The rows are claimed FOR UPDATE SKIP LOCKED and the flag is cleared in the same
+    transaction as the sending: two senders never mail one notice, and a mail server
+    that refuses leaves them pending for the next run. (A crash after the server took
+    the mail but before the commit sends it again: at least once, never lost.)
+    """
+    try:
+        with transaction.atomic():
+            qs = (Notification.objects.select_for_update(skip_locked=True, of=("self",))
+                  .filter(email_pending=True).select_related("recipient__profile", "actor",
+                                                             "thread").order_by("pk"))
+            if ids is not None:
+                qs = qs.filter(pk__in=list(ids))
+            rows = list(qs[:limit])
+            if not rows:
+                return 0
+            messages = _messages(rows)
+            Notification.objects.filter(pk__in=[n.pk for n in rows]).update(
+                email_pending=False)
+            if messages:
+                get_connection().send_messages(messages)
+    except Exception:  # noqa: BLE001 - mail trouble is logged, never raised
+        logger.exception("sending notification emails failed; they stay pending")
+        return 0
+    return len(rows)
+
+
+def _messages(rows: list[Notification]) -> list[EmailMessage]:
+    """One email per notice whose recipient takes mail of its kind."""
     messages = []
     base = site_url()
     from forum.context_processors import site_settings
@@ -320,22 +407,4 @@ def _email(created: list[Notification]) -> None:
                 subject=f"[{site_name}] {summary}"[:200], body=body,
                 to=[recipient.email],
             ))
-    if messages:
-        _send(messages)
-
-
-def _send(messages: list[EmailMessage]) -> None:
-    global _executor
-    if getattr(settings, "NOTIFICATION_EMAIL_SYNC", settings.TESTING):
-        _send_now(messages)
-        return
-    if _executor is None:
-        _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify-mail")
-    _executor.submit(_send_now, messages)
-
-
-def _send_now(messages: list[EmailMessage]) -> None:
-    try:
-        get_connection().send_messages(messages)
-    except Exception:  # noqa: BLE001 - mail trouble is logged, never raised
-        logger.exception("sending %d notification emails failed", len(messages))
+    return messages

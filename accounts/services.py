@@ -3,13 +3,16 @@
 Each function takes keyword-only arguments, writes in one transaction together
 with the counters it moves (F() updates) and raises PermissionDenied or
 ValidationError with a translated message, leaving nothing half-written.
-Notifications are sent after commit (accounts.notifications).
+Notifications are created after commit, except a new post's, which are written
+with it; emails always go out after commit (accounts.notifications).
 
 The second half are the hooks `forum.services` calls inside its own transactions,
-so credits follow every thread, reply, deletion, restoration and digest.
+so credits and notices follow every thread, reply, deletion, restoration and digest.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -185,18 +188,46 @@ def mark_notifications_read(*, user, ids=None) -> int:
 
 # --- hooks called by forum.services inside its transactions ---------------------------------
 
-def thread_created(*, thread, post, at, notify: bool = True) -> None:
-    credits.grant(thread.author_id, CreditAction.NEW_THREAD, board_id=thread.board_id, at=at,
-                  thread_id=thread.pk)
-    if notify:
-        notifications.post_created(post_id=post.pk)
+@dataclass(frozen=True)
+class PostPlan:
+    """What a new post's hooks need, worked out before forum.services takes its locks:
+    who it notifies, and whether the author's credit cycle is already full."""
+
+    recipients: dict[int, str] = field(default_factory=dict)
+    credit_full: tuple | None = None
 
 
-def reply_created(*, post, board_id: int, at, notify: bool = True) -> None:
-    credits.grant(post.author_id, CreditAction.REPLY, board_id=board_id, at=at,
-                  thread_id=post.thread_id, post_id=post.pk)
-    if notify:
-        notifications.post_created(post_id=post.pk)
+def plan_post(*, post, author, thread_author_id: int, board_id: int, opening: bool,
+              at=None) -> PostPlan:
+    """`at`: the post's time when it is backdated (imports, demo data: nobody is
+    notified), else None."""
+    action = CreditAction.NEW_THREAD if opening else CreditAction.REPLY
+    recipients = (notifications.post_recipients(post=post, author_id=author.pk,
+                                                thread_author_id=thread_author_id)
+                  if at is None else {})
+    return PostPlan(recipients, credits.cycle_full(author.pk, action, board_id=board_id,
+                                                   at=at))
+
+
+def _post_written(*, post, title: str, plan: PostPlan | None, credit: dict) -> None:
+    plan = plan or PostPlan()
+    # The author's profile and the recipients', in id order, before anything else
+    # touches them: two members notifying each other queue instead of deadlocking.
+    state = credits.lock_profiles([post.author_id, *plan.recipients])
+    credits.grant(post.author_id, state=state, full=plan.credit_full, **credit)
+    notifications.post_created(post=post, title=title, recipients=plan.recipients)
+
+
+def thread_created(*, thread, post, at, plan: PostPlan | None = None) -> None:
+    _post_written(post=post, title=thread.title, plan=plan,
+                  credit={"action": CreditAction.NEW_THREAD, "board_id": thread.board_id,
+                          "at": at, "thread_id": thread.pk})
+
+
+def reply_created(*, post, thread, at, plan: PostPlan | None = None) -> None:
+    _post_written(post=post, title=thread.title, plan=plan,
+                  credit={"action": CreditAction.REPLY, "board_id": thread.board_id,
+                          "at": at, "thread_id": thread.pk, "post_id": post.pk})
 
 
 def post_deleted(*, post, thread, actor, reason: str = "") -> None:

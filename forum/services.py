@@ -198,6 +198,8 @@ def create_thread(*, board: Board, author, title: str, body: str, tags: Iterable
     tag_names = normalize_tag_names(tags)
     post = Post(author=author, floor=1, author_ip=author_ip)
     _apply_rendering(post, body)  # before the transaction: no lock held while rendering
+    plan = people.plan_post(post=post, author=author, thread_author_id=author.pk,
+                            board_id=board.pk, opening=True, at=created_at)
     with transaction.atomic():
         _lock_board(board.pk)
         now = created_at or timezone.now()
@@ -209,14 +211,15 @@ def create_thread(*, board: Board, author, title: str, body: str, tags: Iterable
         post.save()
         attachments.link_to_post(post=post, user=author)
         set_tags(thread=thread, names=tag_names)
-        search_index.index_post(post)
+        search_index.index_new_post(post, title=title, board_id=board.pk)
         _bump_board(board.pk, threads=1, posts=1, today=_is_today(now), last_post_id=post.pk)
         if created_at is not None:  # backdated (imports, demo data): may not be the newest
             refresh_board_last_post(board.pk)
+        # Locks the author's and the recipients' profiles (in id order) first.
+        people.thread_created(thread=thread, post=post, at=now, plan=plan)
         Profile.objects.filter(user_id=author.pk).update(
             thread_count=F("thread_count") + 1, post_count=F("post_count") + 1
         )
-        people.thread_created(thread=thread, post=post, at=now, notify=created_at is None)
         page_cache.bump_board(board.pk)
     return thread
 
@@ -225,17 +228,25 @@ def create_reply(*, thread: Thread, author, body: str, author_ip: str | None = N
                  created_at=None) -> Post:
     body = clean_body(body)
     post = Post(author_ip=author_ip)
-    _apply_rendering(post, body)  # before the transaction: no lock held while rendering
+    # Before the transaction, so no lock is held meanwhile: the rendering, who the
+    # reply notifies (the mention lookup; the thread's author never changes) and
+    # whether the author's credit cycle is already full.
+    _apply_rendering(post, body)
+    plan = people.plan_post(post=post, author=author, thread_author_id=thread.author_id,
+                            board_id=thread.board_id, opening=False, at=created_at)
     with transaction.atomic():
         # The row lock serialises floor allocation: two writers never read the same
-        # last_floor (on SQLite the IMMEDIATE transaction does the same).
-        locked = (Thread.objects.select_for_update(no_key=True).select_related("board")
+        # last_floor (on SQLite the IMMEDIATE transaction does the same). The board
+        # row is locked in the same statement, after the thread (the order every
+        # writer of both takes, see _lock_thread_and_board).
+        locked = (Thread.objects.select_related("board")
+                  .select_for_update(no_key=True, of=("self", "board"))
                   .get(pk=thread.pk))
         permissions.ensure_can_reply(author, locked)
-        _lock_board(locked.board_id)
         now = created_at or timezone.now()
         floor = locked.last_floor + 1
-        post.thread, post.author, post.floor, post.created_at = locked, author, floor, now
+        post.thread, post.author, post.floor = locked, author, floor
+        post.created_at = now
         post.save()
         attachments.link_to_post(post=post, user=author)
         Thread.objects.filter(pk=locked.pk).update(
@@ -245,12 +256,12 @@ def create_reply(*, thread: Thread, author, body: str, author_ip: str | None = N
         _bump_board(locked.board_id, posts=1, today=_is_today(now), last_post_id=post.pk)
         if created_at is not None:
             refresh_board_last_post(locked.board_id)
+        # Locks the author's and the recipients' profiles (in id order) first.
+        people.reply_created(post=post, thread=locked, at=now, plan=plan)
         Profile.objects.filter(user_id=author.pk).update(post_count=F("post_count") + 1)
-        people.reply_created(post=post, board_id=locked.board_id, at=now,
-                             notify=created_at is None)
+        search_index.index_new_post(post, title=locked.title, board_id=locked.board_id)
         page_cache.bump_thread(locked.pk)
         page_cache.bump_board(locked.board_id)
-        search_index.index_post(post)
     thread.last_floor, thread.reply_count = floor, locked.reply_count + 1
     thread.last_post_at, thread.last_poster_id = now, author.pk
     return post

@@ -58,7 +58,8 @@ def test_a_quote_notifies_the_quoted_member(live, thread, author, member):
     body = markup.quote_source(member.username, quoted.body) + "同意"
     live(forum.create_reply, thread=thread, author=third, body=body)
     assert inbox(member) == [("quote", third.pk)]
-    assert inbox(author) == [("reply", third.pk)]
+    # (The quoted reply itself notified the author too: notices commit with the post.)
+    assert inbox(author) == [("reply", member.pk), ("reply", third.pk)]
 
 
 def test_a_mention_notifies_and_links_the_member(live, thread, member):
@@ -152,19 +153,25 @@ def test_backdated_writes_notify_nobody(live, thread, author, member):
     assert not Notification.objects.exists()
 
 
-def test_notifications_wait_for_the_commit(thread, author, member):
+def test_a_new_posts_notices_commit_with_it_and_mail_waits_for_the_commit(thread, author,
+                                                                          member):
+    author.email = "author@example.com"
+    author.save()
     forum.create_reply(thread=thread, author=member, body="未提交")
-    assert not Notification.objects.exists()  # the test's transaction never commits
+    assert inbox(author) == [("reply", member.pk)]  # written in the reply's transaction
+    assert mail.outbox == []  # the test's transaction never commits: nothing mailed
+    assert Notification.objects.get(recipient=author).email_pending
 
 
 def test_a_failing_notification_never_breaks_the_post(live, monkeypatch, thread, author,
                                                        member):
-    def boom(**kwargs):
-        raise RuntimeError("mail server on fire")
+    def boom(*args, **kwargs):
+        raise RuntimeError("mention lookup on fire")
 
-    monkeypatch.setattr(notices, "deliver_post", boom)
+    monkeypatch.setattr(notices, "_recipients", boom)
     post = live(forum.create_reply, thread=thread, author=member, body="照样发出")
     assert fresh(post).body == "照样发出"
+    assert not Notification.objects.exists()
 
 
 def test_mail_trouble_never_breaks_the_post(live, settings, thread, author, member):

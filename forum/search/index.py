@@ -32,6 +32,16 @@ def index_post(post: Post) -> None:
         engine().write([documents.from_row(row)])
 
 
+def index_new_post(post: Post, *, title: str, board_id: int) -> None:
+    """A post just written in the caller's transaction into a live thread it has
+    locked: built from the object in hand instead of read back."""
+    engine().write([documents.build(
+        post_id=post.pk, floor=post.floor, author_id=post.author_id,
+        created_at=post.created_at, text_public=post.text_public, title=title,
+        board_id=board_id,
+    )])
+
+
 def remove_post(post_id: int) -> None:
     engine().delete([post_id])
 

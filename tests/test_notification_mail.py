@@ -1,0 +1,156 @@
+"""A new post's notices are written with it; their emails are sent once, after the
+commit, and what the commit path missed is sent by `manage.py send_notification_mail`.
+Also the cost of a reply: a fixed number of queries, however long the thread."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection, transaction
+
+from accounts import credits
+from accounts import notifications as notices
+from accounts.models import CreditLog, CreditRule, Notification, Profile
+from forum import services as forum
+from forum.models import Post
+from tests.factories import make_board, make_thread, make_user
+from tests.people_helpers import people_defaults  # noqa: F401
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("people_defaults")]
+
+
+@pytest.fixture
+def live(django_capture_on_commit_callbacks):
+    def run(func, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return func(**kwargs)
+    return run
+
+
+@pytest.fixture
+def mailed_author(author):
+    author.email = "author@example.com"
+    author.save()
+    return author
+
+
+class RefusingBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise OSError("421 try again later")
+
+
+def test_the_mail_is_sent_once_after_the_commit(live, thread, mailed_author, member):
+    live(forum.create_reply, thread=thread, author=member, body="第一条回复")
+    assert [m.to for m in mail.outbox] == [["author@example.com"]]
+    assert not Notification.objects.filter(email_pending=True).exists()
+    assert notices.send_pending() == 0  # nothing left: a second sender sends nothing
+    call_command("send_notification_mail", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert len(mail.outbox) == 1
+
+
+def test_a_rolled_back_reply_leaves_no_notice_and_sends_no_mail(
+        django_capture_on_commit_callbacks, thread, mailed_author, member):
+    with (django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError),
+          transaction.atomic()):
+        forum.create_reply(thread=thread, author=member, body="会回滚")
+        raise RuntimeError("the request failed after the reply")
+    assert not Notification.objects.exists()
+    assert not Post.objects.filter(body="会回滚").exists()
+    assert Profile.objects.get(user=mailed_author).unread_notification_count == 0
+    assert mail.outbox == []
+
+
+def test_refused_mail_stays_pending_and_the_command_sends_it_once(live, settings, thread,
+                                                                  mailed_author, member):
+    settings.EMAIL_BACKEND = "tests.test_notification_mail.RefusingBackend"
+    live(forum.create_reply, thread=thread, author=member, body="邮件服务器拒收")
+    n = Notification.objects.get(recipient=mailed_author)
+    assert n.email_pending  # the reply went through; its mail waits
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    call_command("send_notification_mail", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("send_notification_mail", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert [m.to for m in mail.outbox] == [["author@example.com"]]
+    n.refresh_from_db()
+    assert not n.email_pending
+
+
+def test_an_opted_out_kind_is_settled_without_mail(live, thread, mailed_author, member):
+    Profile.objects.filter(user=mailed_author).update(email_muted=["reply"])
+    live(forum.create_reply, thread=thread, author=member, body="不要邮件")
+    assert mail.outbox == []
+    assert not Notification.objects.filter(email_pending=True).exists()
+
+
+def test_muted_writes_leave_no_notice_and_no_pending_mail(live, thread, author, member):
+    with notices.muted():
+        live(forum.create_reply, thread=thread, author=member, body="静默导入")
+    assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize("replies", [1, 30])
+def test_a_reply_costs_a_fixed_number_of_queries(django_assert_max_num_queries, thread,
+                                                 author, member, replies):
+    for i in range(replies):
+        forum.create_reply(thread=thread, author=member, body=f"垫楼 {i}")
+    # Before any lock: the mention (for its link and for the notice) and the credit
+    # cycle; then the lock (thread and board in one statement), post, thread, board,
+    # profiles lock, cycle limit, ledger, balance, notice, unread count, post count,
+    # search index (SQLite deletes from its two index tables first); the test's
+    # savepoint pair; the board slugs for the page cache. 18 on PostgreSQL.
+    with django_assert_max_num_queries(20):
+        forum.create_reply(thread=thread, author=member, body=f"@{author.username} 第 N 楼")
+
+
+def test_a_full_credit_cycle_is_not_counted_again_under_the_lock(
+        django_assert_max_num_queries, thread, member):
+    CreditRule.objects.filter(action="reply", board=None).update(limit=2)
+    credits.forget_rules()
+    for i in range(3):
+        forum.create_reply(thread=thread, author=member, body=f"赚积分 {i}")
+    assert CreditLog.objects.filter(user=member, action="reply").count() == 2
+    with django_assert_max_num_queries(17):  # no ledger count, entry or balance
+        forum.create_reply(thread=thread, author=member, body="满了")
+    assert CreditLog.objects.filter(user=member, action="reply").count() == 2
+    profile = Profile.objects.get(user=member)
+    assert profile.credits == 2 and profile.post_count == 4
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
+@pytest.mark.django_db(transaction=True)
+def test_members_notifying_each_other_at_once_never_deadlock():
+    """A replies in B's thread while B replies in A's, in different boards: each
+    transaction locks both profiles, in id order, so they queue."""
+    a, b = make_user("alice"), make_user("bob")
+    thread_of = {a.pk: make_thread(board=make_board(), author=a),
+                 b.pk: make_thread(board=make_board(), author=b)}
+    pairs = [(a, thread_of[b.pk]), (b, thread_of[a.pk])] * 4
+    barrier = threading.Barrier(len(pairs))
+    errors = []
+
+    def work(i):
+        who, where = pairs[i]
+        try:
+            barrier.wait(timeout=30)
+            for k in range(10):
+                forum.create_reply(thread=where, author=who,
+                                   body=f"@{a.username} @{b.username} {k}")
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=work, args=(i,)) for i in range(len(pairs))]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=120)
+    assert not errors
+    assert Profile.objects.get(user=a).unread_notification_count == 40
+    assert Profile.objects.get(user=b).unread_notification_count == 40
