@@ -16,18 +16,13 @@ from accounts import notifications as notices
 from accounts.models import CreditLog, CreditRule, Notification, Profile
 from forum import services as forum
 from forum.models import Post
+from tests import test_people_notifications
 from tests.factories import make_board, make_thread, make_user
 from tests.people_helpers import people_defaults  # noqa: F401
 
+live = test_people_notifications.live  # the fixture: what on_commit scheduled runs
+
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("people_defaults")]
-
-
-@pytest.fixture
-def live(django_capture_on_commit_callbacks):
-    def run(func, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return func(**kwargs)
-    return run
 
 
 @pytest.fixture
@@ -35,14 +30,6 @@ def mailed_author(author):
     author.email = "author@example.com"
     author.save()
     return author
-
-
-class RefusingBackend:
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def send_messages(self, messages):
-        raise OSError("421 try again later")
 
 
 def test_the_mail_is_sent_once_after_the_commit(live, thread, mailed_author, member):
@@ -68,7 +55,7 @@ def test_a_rolled_back_reply_leaves_no_notice_and_sends_no_mail(
 
 def test_refused_mail_stays_pending_and_the_command_sends_it_once(live, settings, thread,
                                                                   mailed_author, member):
-    settings.EMAIL_BACKEND = "tests.test_notification_mail.RefusingBackend"
+    settings.EMAIL_BACKEND = "tests.test_people_notifications.BrokenBackend"
     live(forum.create_reply, thread=thread, author=member, body="邮件服务器拒收")
     n = Notification.objects.get(recipient=mailed_author)
     assert n.email_pending  # the reply went through; its mail waits
