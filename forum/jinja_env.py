@@ -53,13 +53,21 @@ def _language(context) -> str:
 def gettext(context, message: str, **variables) -> Markup:
     """`_()` and {% trans %}: Django's translation, trusted as markup, with the
     variables escaped into it (jinja2.ext.i18n's newstyle semantics, minus a layer)."""
-    language = _language(context)
-    translated = _translations.get((language, message))
+    translated = _translations.get((language := _language(context), message))
     if translated is None:
-        with translation.override(language):
-            translated = _remember(_translations, (language, message),
-                                   Markup(translation.gettext(message)))  # noqa: S704 - our catalogue
+        translated = _translate(language, message)
     return translated % variables if variables else translated
+
+
+def _translate(language: str, message: str) -> Markup:
+    with translation.override(language):
+        return _remember(_translations, (language, message),
+                         Markup(translation.gettext(message)))  # noqa: S704 - our catalogue
+
+
+def _reverse(key: tuple) -> str:
+    name, *args = key[2:]
+    return _remember(_urls, key, reverse(name, args=args or None))
 
 
 def bound_helpers(request) -> dict:
@@ -73,19 +81,12 @@ def bound_helpers(request) -> dict:
     urlconf, prefix = get_urlconf(), get_script_prefix()
 
     def bound_gettext(message: str, **variables) -> Markup:
-        translated = translations.get((language, message))
-        if translated is None:
-            with translation.override(language):
-                translated = _remember(translations, (language, message),
-                                       Markup(translation.gettext(message)))  # noqa: S704
+        translated = translations.get((language, message)) or _translate(language, message)
         return translated % variables if variables else translated
 
     def bound_url(name: str, *args) -> str:
-        found = urls.get((urlconf, prefix, name, *args))
-        if found is None:
-            found = _remember(urls, (urlconf, prefix, name, *args),
-                              reverse(name, args=args or None))
-        return found
+        key = (urlconf, prefix, name, *args)
+        return urls.get(key) or _reverse(key)
 
     return {"_": bound_gettext, "gettext": bound_gettext, "url": bound_url}
 
@@ -99,10 +100,7 @@ def ngettext(context, singular: str, plural: str, num: int, **variables) -> Mark
 
 def url(name: str, *args) -> str:
     key = (get_urlconf(), get_script_prefix(), name, *args)
-    found = _urls.get(key)
-    if found is None:
-        found = _remember(_urls, key, reverse(name, args=args or None))
-    return found
+    return _urls.get(key) or _reverse(key)
 
 
 def static(path: str) -> str:
