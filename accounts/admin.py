@@ -1,5 +1,5 @@
 """Members in the admin: profiles, levels, credit rules and ledger, follows,
-notifications and featured authors.
+favorites, notifications and featured authors.
 
 Profile counters (posts, threads, followers, following, unread notifications) are
 kept by the services and rebuilt by `manage.py recount`, so they are read-only
@@ -24,7 +24,16 @@ from django.utils.translation import gettext_lazy
 
 from . import credits as credit_rules
 from . import levels, services
-from .models import CreditLog, CreditRule, FeaturedAuthor, Follow, Level, Notification, Profile
+from .models import (
+    CreditLog,
+    CreditRule,
+    Favorite,
+    FeaturedAuthor,
+    Follow,
+    Level,
+    Notification,
+    Profile,
+)
 
 User = get_user_model()
 
@@ -32,7 +41,7 @@ PROFILE_COUNTERS = (
     "credits", "level", "post_count", "thread_count", "follower_count", "following_count",
     "unread_notification_count", "last_seen_at",
 )
-PROFILE_EDITABLE = ["bio", "signature"]
+PROFILE_EDITABLE = ["custom_title", "bio", "signature"]
 
 
 def _save_profile(profile: Profile) -> None:
@@ -42,7 +51,8 @@ def _save_profile(profile: Profile) -> None:
         profile.save()
     else:
         services.save_profile(user=profile.user, bio=profile.bio, signature=profile.signature,
-                              email_muted=profile.email_muted)
+                              email_muted=profile.email_muted,
+                              custom_title=profile.custom_title)
 
 
 class ProfileInline(admin.StackedInline):
@@ -192,6 +202,17 @@ class FollowAdmin(ReadOnlyAdmin):
     list_display = ("follower", "followee", "created_at")
     list_select_related = ("follower", "followee")
     search_fields = ("follower__username", "followee__username")
+    show_full_result_count = False
+
+
+@admin.register(Favorite)
+class FavoriteAdmin(ReadOnlyAdmin):
+    """Members' own lists, written only by them (accounts.favorites): staff may look
+    (a support question, an import check), never edit."""
+
+    list_display = ("created_at", "user", "thread")
+    list_select_related = ("user", "thread")
+    search_fields = ("user__username",)
     show_full_result_count = False
 
 

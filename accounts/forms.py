@@ -1,4 +1,4 @@
-"""The profile settings form (bio, signature, avatar, email choices).
+"""The profile settings form (custom title, bio, signature, avatar, email choices).
 
 The form checks shapes only; the image itself is judged by the service
 (accounts.avatars through accounts.services.save_profile), so the admin, a
@@ -13,6 +13,7 @@ from .models import Notification, Profile
 from .notifications import EMAIL_KINDS
 
 TEXT_LIMIT = Profile._meta.get_field("bio").max_length
+TITLE_LIMIT = Profile._meta.get_field("custom_title").max_length
 
 
 class ProfileForm(forms.Form):
@@ -22,6 +23,10 @@ class ProfileForm(forms.Form):
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
     )
     remove_avatar = forms.BooleanField(label=_("Remove my avatar"), required=False)
+    custom_title = forms.CharField(
+        label=_("Custom title"), required=False, max_length=TITLE_LIMIT,
+        help_text=_("Shown under your name on your posts, beside your level."),
+    )
     bio = forms.CharField(
         label=_("Bio"), required=False, max_length=TEXT_LIMIT,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -52,6 +57,7 @@ class ProfileForm(forms.Form):
     def initial_for(cls, profile: Profile) -> dict:
         muted = set(profile.email_muted or [])
         return {
-            "bio": profile.bio, "signature": profile.signature,
+            "custom_title": profile.custom_title, "bio": profile.bio,
+            "signature": profile.signature,
             "email_kinds": [k for k in EMAIL_KINDS if k not in muted],
         }

@@ -69,6 +69,8 @@ class Profile(models.Model):
     last_seen_at = models.DateTimeField(_("last active"), null=True, blank=True, editable=False)
     # Notification kinds the member does not want by email (opt-out).
     email_muted = models.JSONField(_("muted email notifications"), default=list, blank=True)
+    # Discuz!'s 自定义头衔: shown under the name on author cards, beside the level.
+    custom_title = models.CharField(_("custom title"), max_length=30, blank=True)
 
     class Meta:
         verbose_name = _("profile")
@@ -144,6 +146,32 @@ class Follow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.follower} → {self.followee}"
+
+
+class Favorite(models.Model):
+    """收藏: a thread a member keeps for later. Only the member sees the list."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favorites",
+        verbose_name=_("member"),
+    )
+    thread = models.ForeignKey("forum.Thread", on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("thread"))
+    created_at = models.DateTimeField(_("saved at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("favorite")
+        verbose_name_plural = _("favorites")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "thread"], name="favorite_unique"),
+        ]
+        indexes = [
+            # The member's list, newest first (the profile tab).
+            models.Index(fields=["user", "-created_at", "-id"], name="favorite_user_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ☆ {self.thread_id}"
 
 
 class CreditAction(models.TextChoices):

@@ -98,8 +98,10 @@ def _render_short(text: str) -> str:
 
 
 def save_profile(*, user, bio: str, signature: str, email_muted: list[str] | None = None,
-                 avatar=None, remove_avatar: bool = False) -> Profile:
-    """Bio, signature, email choices and avatar, all or nothing.
+                 avatar=None, remove_avatar: bool = False,
+                 custom_title: str | None = None) -> Profile:
+    """Bio, signature, custom title (None: unchanged), email choices and avatar, all or
+    nothing.
 
     The avatar is checked and re-encoded before anything is written: a bad image
     leaves the old avatar and the old texts in place (the form keeps the new ones).
@@ -113,10 +115,13 @@ def save_profile(*, user, bio: str, signature: str, email_muted: list[str] | Non
                 _("%(field)s: at most %(limit)d characters (it has %(count)d).")
                 % {"field": label, "limit": limit, "count": len(value)}
             )
+    fields = {}
+    if custom_title is not None:
+        fields["custom_title"] = _clean_title(custom_title)
     valid = {k for k, _label in Notification.Kind.choices}
     muted = sorted({k for k in (email_muted or []) if k in valid})
-    fields = {"bio": bio, "signature": signature, "bio_html": _render_short(bio),
-              "signature_html": _render_short(signature), "email_muted": muted}
+    fields.update({"bio": bio, "signature": signature, "bio_html": _render_short(bio),
+                   "signature_html": _render_short(signature), "email_muted": muted})
     new_name = ""
     if avatar is not None:
         ext, files = avatars.encode(avatars.open_image(avatar))
@@ -143,6 +148,19 @@ def _forget_avatar_caches() -> None:
     """The cached sidebar and leaderboards hold avatar URLs; the old files go away."""
     ranking.forget()
     sidebar.forget()
+
+
+def _clean_title(title: str) -> str:
+    """One line of plain text (the card escapes it), at most the column's length."""
+    title = " ".join((title or "").replace("\x00", "").split())
+    limit = Profile._meta.get_field("custom_title").max_length
+    if len(title) > limit:
+        raise ValidationError(
+            _("%(field)s: at most %(limit)d characters (it has %(count)d).")
+            % {"field": _("Custom title"), "limit": limit, "count": len(title)},
+            code="custom_title_length",
+        )
+    return title
 
 
 def _clean_text(text: str) -> str:

@@ -22,14 +22,14 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from forum.models import Post, Thread
-from forum.thread_page import parse_page
+from forum.thread_page import get_thread_for, parse_page
 
-from . import avatars, services
+from . import avatars, favorites, services
 from .forms import ProfileForm
 from .models import CreditLog, Follow, Level, Profile
 
 PER_PAGE = 20
-TABS = ("threads", "replies", "followers", "following", "credits")
+TABS = ("threads", "replies", "followers", "following", "credits", "favorites")
 
 
 def _member(username: str):
@@ -57,6 +57,8 @@ def _tab_rows(tab: str, member):
     if tab == "following":
         return (Follow.objects.filter(follower=member)
                 .select_related("followee__profile__level").order_by("-created_at", "-id"))
+    if tab == "favorites":
+        return favorites.favorites_of(member)
     if tab == "credits":
         return (CreditLog.objects.filter(user=member)
                 .select_related("thread", "board", "related_user")
@@ -77,12 +79,16 @@ def profile(request, username: str, tab: str = "threads"):
     member = _member(username)
     if tab == "credits" and not _can_see_credit_history(request.user, member):
         raise PermissionDenied(_("Only the member can see their credit history."))
+    is_self = request.user.is_authenticated and request.user.pk == member.pk
+    if tab == "favorites" and not is_self:
+        # Discuz! shows a member's favorites to nobody else, staff included.
+        raise PermissionDenied(_("Only the member can see their favorites."))
     page = Paginator(_tab_rows(tab, member), PER_PAGE).get_page(
         parse_page(request.GET.get("page")))
     next_level, missing = _next_level(member.profile)
     return render(request, "accounts/profile.html", {
         "member": member, "profile": member.profile, "tab": tab, "page": page,
-        "is_self": request.user.is_authenticated and request.user.pk == member.pk,
+        "is_self": is_self,
         "is_following": services.is_following(request.user, member),
         "can_see_credits": _can_see_credit_history(request.user, member),
         "next_level": next_level, "credits_missing": missing,
@@ -142,6 +148,37 @@ def follow(request, username: str):
     return redirect(back)
 
 
+@require_POST
+def favorite(request, thread_id: int):
+    """收藏 / 已收藏: add or remove (action=remove); a form post, or in place with JS."""
+    if not request.user.is_authenticated:
+        if _wants_json(request):
+            return JsonResponse({"error": _("You need to log in to keep favorites."),
+                                 "login": reverse("account_login")}, status=401)
+        return redirect_to_login(_safe_next(request, reverse("forum:thread", args=[thread_id])))
+    thread = get_thread_for(request.user, thread_id)
+    back = _safe_next(request, thread.get_absolute_url())
+    removing = request.POST.get("action") == "remove"
+    error = None
+    try:
+        if removing:
+            favorites.remove_favorite(user=request.user, thread=thread)
+        else:
+            favorites.add_favorite(user=request.user, thread=thread)
+    except PermissionDenied as exc:
+        error = str(exc)
+    if _wants_json(request):
+        return JsonResponse({"favorited": favorites.is_favorite(request.user, thread),
+                             "error": error}, status=403 if error else 200)
+    if error:
+        messages.error(request, error)
+    elif removing:
+        messages.success(request, _("Removed from your favorites."))
+    else:
+        messages.success(request, _("Added to your favorites."))
+    return redirect(back)
+
+
 class _AvatarSizeLimit(FileUploadHandler):
     """Stops reading an avatar upload past the limit; the rest of the form still arrives."""
 
@@ -186,6 +223,7 @@ def _edit_profile(request, username: str, limit: _AvatarSizeLimit):
                     signature=form.cleaned_data["signature"],
                     email_muted=form.email_muted(), avatar=form.cleaned_data["avatar"],
                     remove_avatar=form.cleaned_data["remove_avatar"],
+                    custom_title=form.cleaned_data["custom_title"],
                 )
             except ValidationError as error:
                 field = "avatar" if getattr(error, "code", None) in avatars.ERROR_CODES else None

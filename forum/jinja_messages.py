@@ -35,6 +35,8 @@ MESSAGES = (
     gettext_noop("Digest"),
     gettext_noop("Edit"),
     gettext_noop("Exit read mode"),
+    gettext_noop("Favorite"),
+    gettext_noop("Favorited"),
     gettext_noop("Featured authors"),
     gettext_noop("Filter"),
     gettext_noop("Follow"),

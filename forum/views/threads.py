@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts.favorites import is_favorite
 from accounts.sidebar import people_sidebar
 
 from .. import floors, page_cache, permissions
@@ -31,6 +32,7 @@ def thread(request, thread_id: int):
     return render(request, "forum/thread.html", using="jinja2", context={
         "thread": thread, "tp": page, "reply_form": reply_form,
         "read_mode": request.GET.get("mode") == "read",
+        "favorited": is_favorite(request.user, thread),  # 收藏: one query, members only
         "people_sidebar": people_sidebar(),  # 排行榜 top 5, 作者专栏 (cached)
         "mod": toolbar.for_thread(thread, request.user) if page.can_moderate else None,
     })

@@ -1,4 +1,5 @@
-// Follow / unfollow in place. Without this file the forms post and the page reloads.
+// Follow / unfollow and 收藏 (favorite) in place. Without this file the forms post and
+// the page reloads.
 (function () {
   "use strict";
 
@@ -24,9 +25,38 @@
     note.textContent = text || "";
   }
 
+  function showFollow(form, data) {
+    var userId = form.getAttribute("data-user");
+    say(form, data.error);
+    if (typeof data.following === "boolean") paint(userId, data.following);
+    document.querySelectorAll('.js-follow-summary[data-user="' + userId + '"]').forEach(function (el) {
+      if (data.summary) el.textContent = data.summary;
+    });
+    document.querySelectorAll('.js-followers[data-user="' + userId + '"]').forEach(function (el) {
+      if (typeof data.followers === "number") el.textContent = data.followers;
+    });
+  }
+
+  function showFavorite(form, data) {
+    say(form, data.error);
+    if (typeof data.favorited !== "boolean") return;
+    var button = form.querySelector("button");
+    form.querySelector('input[name="action"]').value = data.favorited ? "remove" : "add";
+    button.textContent = button.getAttribute(data.favorited ? "data-label-remove" : "data-label-add");
+    button.setAttribute("aria-pressed", data.favorited ? "true" : "false");
+    button.classList.toggle("is-favorited", data.favorited);
+  }
+
+  // Which forms are sent in place, and what paints the answer.
+  var KINDS = { "js-follow": showFollow, "js-favorite": showFavorite };
+
   document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (!form.classList || !form.classList.contains("js-follow") || !window.fetch) return;
+    var form = event.target, show = null;
+    if (!form.classList || !window.fetch) return;
+    Object.keys(KINDS).forEach(function (name) {
+      if (form.classList.contains(name)) show = KINDS[name];
+    });
+    if (!show) return;
     event.preventDefault();
     var button = form.querySelector("button");
     if (button.disabled) return;
@@ -40,19 +70,11 @@
     }).then(function (response) {
       return response.json().then(function (data) { return { status: response.status, data: data }; });
     }).then(function (result) {
-      var data = result.data, userId = form.getAttribute("data-user");
-      if (result.status === 401 && data.login) {
-        window.location.href = data.login + "?next=" + encodeURIComponent(window.location.pathname);
+      if (result.status === 401 && result.data.login) {
+        window.location.href = result.data.login + "?next=" + encodeURIComponent(window.location.pathname);
         return;
       }
-      say(form, data.error);
-      if (typeof data.following === "boolean") paint(userId, data.following);
-      document.querySelectorAll('.js-follow-summary[data-user="' + userId + '"]').forEach(function (el) {
-        if (data.summary) el.textContent = data.summary;
-      });
-      document.querySelectorAll('.js-followers[data-user="' + userId + '"]').forEach(function (el) {
-        if (typeof data.followers === "number") el.textContent = data.followers;
-      });
+      show(form, result.data);
     }).catch(function () {
       form.submit(); // fall back to the plain form post
     }).then(function () {
