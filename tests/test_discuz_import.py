@@ -15,7 +15,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import CreditAction, CreditLog, Follow, Notification, Profile
+from accounts.models import CreditAction, CreditLog, Favorite, Follow, Notification, Profile
 from discuz.importer import run_import
 from discuz.models import ImportedObject
 from forum.models import Attachment, Ban, Board, Category, Post, Thread, ThreadRedirect
@@ -173,6 +173,55 @@ def test_follows(imported, discuz_db):
         assert Profile.objects.get(user_id=user_id).follower_count == n
 
 
+def test_favorites_of_threads(imported, discuz_db):
+    rows = discuz_db.query("SELECT favid, uid, id, dateline FROM pre_home_favorite "
+                           "WHERE idtype = 'tid'")
+    assert len(rows) == 2  # the fixture's: member 7 -> tid 1006, member 3 -> tid 1008
+    expected = {(new_id(Kind.MEMBER, r["uid"]), new_id(Kind.THREAD, r["id"])) for r in rows}
+    assert set(Favorite.objects.values_list("user_id", "thread_id")) == expected
+    for row in rows:
+        favorite = Favorite.objects.get(pk=new_id(Kind.FAVORITE, row["favid"]))
+        assert favorite.created_at.timestamp() == row["dateline"]
+    assert thread_of(1006) in {f.thread for f in Favorite.objects.filter(user=user_of(7))}
+
+
+def test_favorites_show_on_the_members_own_tab_only(imported, client_for):
+    member = user_of(7)
+    url = reverse("accounts:favorites", args=[member.get_username()])
+    page = client_for(member).get(url)
+    assert page.status_code == 200
+    assert thread_of(1006).title in page.content.decode()
+    assert client_for(user_of(3)).get(url).status_code == 403
+
+
+def test_custom_title_comes_with_the_member(imported, discuz_db):
+    rows = discuz_db.query("SELECT uid, customstatus FROM pre_common_member_field_forum "
+                           "WHERE customstatus <> ''")
+    assert rows  # the fixture has one: uid 2, 行政部版主
+    for row in rows:
+        assert user_of(row["uid"]).profile.custom_title == row["customstatus"]
+    titled = {user_of(r["uid"]).pk for r in rows}
+    assert not Profile.objects.exclude(user_id__in=titled).exclude(custom_title="").exists()
+
+
+def test_custom_title_unescaped_from_discuz_and_shown_on_cards(imported, discuz_db, client_for):
+    with discuz_db.changed("DELETE FROM pre_common_member WHERE uid = 9101",
+                           "DELETE FROM pre_common_member_field_forum WHERE uid = 9101"):
+        discuz_db.execute(
+            "INSERT INTO pre_common_member (uid, email, username, password, status, "
+            "emailstatus, adminid, groupid, regdate, credits) VALUES "
+            "(9101, 'title@example.com', 'titled', '', 0, 1, 0, 10, 1700000000, 0)")
+        # Discuz! keeps it HTML-escaped; ours is the plain text, escaped when shown.
+        discuz_db.execute(
+            "INSERT INTO pre_common_member_field_forum (uid, sightml, customstatus) VALUES "
+            "(9101, '', '&lt;b&gt;老秘&lt;/b&gt;')")
+        report = run_import(dsn=discuz_db.dsn, progress=False)
+    assert report.counts["members"] == 1
+    assert user_of(9101).profile.custom_title == "<b>老秘</b>"
+    page = client_for(None).get(thread_of(1006).get_absolute_url()).content.decode()
+    assert '<div class="author-title">行政部版主</div>' in page  # uid 2 wrote tid 1006
+
+
 def test_tags_per_thread(imported, discuz_db):
     rows = discuz_db.query(
         "SELECT i.itemid, t.tagname FROM pre_common_tagitem i "
@@ -248,6 +297,24 @@ def test_rows_added_to_discuz_come_over_on_the_next_run(imported, discuz_db):
     assert thread.last_floor == 7 and thread.last_poster_id == user_of(4).pk
     assert Follow.objects.filter(follower=user_of(4), followee=user_of(2)).exists()
     assert not any(recount_all().values())
+
+
+def test_favorites_of_other_things_are_counted_and_skipped(imported, discuz_db):
+    now = int(timezone.now().timestamp())
+    with discuz_db.changed("DELETE FROM pre_home_favorite WHERE favid IN (9201, 9202, 9203)"):
+        discuz_db.execute(
+            "INSERT INTO pre_home_favorite (favid, uid, id, idtype, spaceuid, title, "
+            "description, dateline) VALUES (9201, 4, 2, 'fid', 0, 'board', '', %s), "
+            "(9202, 4, 7, 'blogid', 0, 'blog', '', %s), "
+            "(9203, 4, 1007, 'tid', 0, 'thread', '', %s)", [now, now, now])
+        report = run_import(dsn=discuz_db.dsn, progress=False)
+        again = run_import(dsn=discuz_db.dsn, progress=False)
+    assert report.counts["favorites"] == 1 and sum(report.counts.values()) == 1
+    assert Favorite.objects.filter(user=user_of(4), thread=thread_of(1007)).exists()
+    # One warning with the count and each kind (whatever the language of the run).
+    skipped = [w for w in report.warnings if "blogid: 1" in w]
+    assert len(skipped) == 1 and "fid: 1" in skipped[0] and "2" in skipped[0]
+    assert set(again.counts.values()) == {0}
 
 
 def test_moved_stub_and_edit_note_added_later(imported, discuz_db):

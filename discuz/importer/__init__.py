@@ -23,12 +23,12 @@ from .base import Context
 from .boards import BoardStage, ModeratorStage
 from .mapping import Mapping
 from .members import AvatarStage, MemberStage
-from .social import FollowStage, TagStage, ThreadTagStage
+from .social import FavoriteStage, FollowStage, TagStage, ThreadTagStage
 from .source import Source, parse_dsn
 from .threads import PostEditStage, PostStage, ThreadStage
 
 STAGES = [MemberStage, AvatarStage, BoardStage, ModeratorStage, FollowStage, TagStage, ThreadStage,
-          AttachmentStage, PostStage, PostEditStage, ThreadTagStage]
+          AttachmentStage, PostStage, PostEditStage, ThreadTagStage, FavoriteStage]
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """Members: accounts, e-mail addresses, profiles, opening credit balances, staff, bans.
 
 One Discuz! member becomes one User (the UCenter password hash kept as is, see
-discuz.hashers), one allauth EmailAddress, one Profile (signature, last visit,
-credits, level) and one opening ledger entry per Discuz! credit type, so that
+discuz.hashers), one allauth EmailAddress, one Profile (signature, custom title,
+last visit, credits, level) and one opening ledger entry per Discuz! credit type, so that
 `Profile.credits` is the ledger's sum and equals Discuz!'s own total (the number its
 `[hide=N]` compares with). Everything is bulk-written; no signal fires, so nobody is
 notified and no credit rule runs.
@@ -55,6 +55,7 @@ class MemberStage(Stage):
         sql = (
             f"SELECT m.uid, m.username, m.email, m.status, m.emailstatus, m.adminid, m.groupid, "
             f"m.groupexpiry, m.regdate, m.credits, s.lastvisit, s.lastactivity, f.sightml, "
+            f"f.customstatus, "
             f"u.password AS uc_password, u.salt AS uc_salt, {credits} "
             f"FROM {t('common_member')} m "
             f"LEFT JOIN {t('common_member_status')} s ON s.uid = m.uid "
@@ -165,6 +166,7 @@ class MemberStage(Stage):
             profiles.append(Profile(
                 user=user, credits=total, level_id=levels.level_id_for(total, table),
                 signature=signature, signature_html=render_signature(signature),
+                custom_title=text.custom_title(row["customstatus"] or ""),
                 last_seen_at=max(seen) if seen else None,
             ))
             ledger += self._opening_balance(row, user, total)

@@ -1,10 +1,11 @@
-"""Follows and tags: rows that only link things the earlier stages imported."""
+"""Follows, tags and favorites: rows that only link things the earlier stages imported."""
 
 from __future__ import annotations
 
 from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
 
-from accounts.models import Follow
+from accounts.models import Favorite, Follow
 from forum.models import Tag, Thread
 from forum.tags import tag_slug
 
@@ -139,3 +140,73 @@ class ThreadTagStage(Stage):
             self.mapping.add(Kind.THREAD_TAG, self.old_id(row), thread_id)
         through.objects.bulk_create(objects)
         return len(objects)
+
+
+class FavoriteStage(Stage):
+    """`home_favorite` rows of threads (idtype 'tid') -> Favorite.
+
+    Discuz! members also keep boards, blogs, albums, groups and portal articles there;
+    we have favorites of threads only, so the others are counted in a warning and left.
+    A favorite of a thread that did not come over (a restricted board, a group) waits
+    unmapped: a later run with that thread brings it.
+    """
+
+    name = "favorites"
+    kind = Kind.FAVORITE
+    WHERE = "idtype = 'tid'"
+
+    def enabled(self) -> bool:
+        return self.source.has("home_favorite")
+
+    def total(self) -> int:
+        return self.source.count(["home_favorite"], self.WHERE)
+
+    def batches(self):
+        return self.source.batches(
+            f"SELECT favid, uid, id, dateline FROM {self.source.table('home_favorite')} "
+            f"WHERE {self.WHERE} AND {{after}}", "favid", size=self.ctx.batch_size)
+
+    def old_id(self, row) -> int:
+        return row["favid"]
+
+    def run(self) -> int:
+        imported = super().run()
+        self._report_other_kinds()
+        return imported
+
+    def _report_other_kinds(self) -> None:
+        rows = self.source.query(
+            f"SELECT idtype, COUNT(*) AS n FROM {self.source.table('home_favorite')} "
+            f"WHERE NOT ({self.WHERE}) GROUP BY idtype ORDER BY idtype")
+        if rows:
+            kinds = ", ".join(f"{r['idtype'] or '?'}: {r['n']}" for r in rows)
+            self.ctx.warn(
+                _("%(count)d Discuz! favorites of other things than threads were skipped "
+                  "(%(kinds)s): favorites here are threads only.")
+                % {"count": sum(r["n"] for r in rows), "kinds": kinds})
+
+    def write(self, rows) -> int:
+        wanted = []
+        for row in rows:
+            user_id = self.mapping.get(Kind.MEMBER, row["uid"])
+            thread_id = self.mapping.get(Kind.THREAD, row["id"])
+            if user_id is None or thread_id is None:
+                continue
+            wanted.append((row, user_id, thread_id))
+        # A favorite made here already (or twice in Discuz!) is kept once, and mapped.
+        existing = {
+            (f.user_id, f.thread_id): f.pk
+            for f in Favorite.objects.filter(user_id__in={u for _r, u, _t in wanted},
+                                             thread_id__in={t for _r, _u, t in wanted})
+        }
+        new: dict[tuple[int, int], Favorite] = {}
+        for row, user_id, thread_id in wanted:
+            key = (user_id, thread_id)
+            if key not in existing and key not in new:
+                new[key] = Favorite(user_id=user_id, thread_id=thread_id,
+                                    created_at=text.when(row["dateline"]) or self.ctx.now)
+        Favorite.objects.bulk_create(new.values())
+        existing.update({key: f.pk for key, f in new.items()})
+        for row, user_id, thread_id in wanted:
+            self.mapping.add(Kind.FAVORITE, row["favid"], existing[(user_id, thread_id)])
+        return len(new)

@@ -144,6 +144,15 @@ def signature(sightml: str) -> str:
     return "\n".join(" ".join(line.split()) for line in text.splitlines()).strip()
 
 
+def custom_title(customstatus: str) -> str:
+    """自定义头衔: Discuz! stores it HTML-escaped (varchar 30); ours is one line of plain
+    text in a CharField of the same length, escaped when shown."""
+    from accounts.models import Profile
+
+    limit = Profile._meta.get_field("custom_title").max_length
+    return " ".join(strip_html(customstatus).split())[:limit]
+
+
 def strip_html(value: str) -> str:
     """Board descriptions may hold HTML in Discuz!; ours are plain text."""
     parser = HTMLParser(convert_charrefs=True)
