@@ -108,6 +108,21 @@ def test_a_full_credit_cycle_is_not_counted_again_under_the_lock(
     assert profile.credits == 2 and profile.post_count == 4
 
 
+def test_notices_follow_a_merged_thread_and_the_unread_count_stays_exact(board, author,
+                                                                         member, staff):
+    from forum.moderation import services as mod
+    from forum.recount import recount_all
+
+    source = make_thread(board=board, author=author, title="被合并")
+    target = make_thread(board=board, author=member, title="保留")
+    post = forum.create_reply(thread=source, author=member, body="回复会跟着走")
+    mod.merge_threads(target=target, source=source, actor=staff)
+    notice = Notification.objects.get(recipient=author, kind="reply")
+    assert (notice.thread_id, notice.post_id) == (target.pk, post.pk)
+    assert Profile.objects.get(user=author).unread_notification_count == 1
+    assert recount_all()["profile.unread_notifications"] == 0
+
+
 @pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
 @pytest.mark.django_db(transaction=True)

@@ -20,6 +20,8 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
+from accounts.models import Notification
+
 from .. import permissions
 from .. import services as forum_services
 from ..models import Board, Post, Thread
@@ -307,6 +309,9 @@ def merge_threads(*, target: Thread, source: Thread, actor, reason: str = "") ->
         _reset_from_posts(target)
         PendingPost.objects.filter(thread=source).update(thread=target)
         ThreadRedirect.objects.filter(thread=source).update(thread=target)
+        # Notices about the source's posts follow them: deleting the source would
+        # cascade them away and leave their recipients' unread counts too high.
+        Notification.objects.filter(thread=source).update(thread=target)
         source_pk, source_title = source.pk, source.title
         search_index.remove_thread(source_pk)
         source.delete()  # empty now; its address is redirected below
