@@ -110,15 +110,19 @@ def _safe_next(request, fallback: str) -> str:
     return fallback
 
 
+def _log_in_first(request, message: str, back: str):
+    """A guest's POST: 401 with the login URL for people.js, else the login page."""
+    if _wants_json(request):
+        return JsonResponse({"error": message, "login": reverse("account_login")}, status=401)
+    return redirect_to_login(back)
+
+
 @require_POST
 def follow(request, username: str):
     member = _member(username)
     back = _safe_next(request, member.profile.get_absolute_url())
     if not request.user.is_authenticated:
-        if _wants_json(request):
-            return JsonResponse({"error": _("You need to log in to follow members."),
-                                 "login": reverse("account_login")}, status=401)
-        return redirect_to_login(back)
+        return _log_in_first(request, _("You need to log in to follow members."), back)
     unfollowing = request.POST.get("action") == "unfollow"
     error = None
     try:
@@ -152,10 +156,8 @@ def follow(request, username: str):
 def favorite(request, thread_id: int):
     """收藏 / 已收藏: add or remove (action=remove); a form post, or in place with JS."""
     if not request.user.is_authenticated:
-        if _wants_json(request):
-            return JsonResponse({"error": _("You need to log in to keep favorites."),
-                                 "login": reverse("account_login")}, status=401)
-        return redirect_to_login(_safe_next(request, reverse("forum:thread", args=[thread_id])))
+        return _log_in_first(request, _("You need to log in to keep favorites."),
+                             _safe_next(request, reverse("forum:thread", args=[thread_id])))
     thread = get_thread_for(request.user, thread_id)
     back = _safe_next(request, thread.get_absolute_url())
     removing = request.POST.get("action") == "remove"
