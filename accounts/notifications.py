@@ -26,7 +26,7 @@ from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -347,7 +347,17 @@ def _send_after_commit(ids: list[int]) -> None:
     global _executor
     if _executor is None:
         _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify-mail")
-    _executor.submit(send_pending, ids=ids)
+    _executor.submit(_send_in_background, ids)
+
+
+def _send_in_background(ids: list[int]) -> None:
+    # This thread keeps its own database connection; no request signal ever checks
+    # it, so do what they would: drop it if it is broken or past CONN_MAX_AGE.
+    close_old_connections()
+    try:
+        send_pending(ids=ids)
+    finally:
+        close_old_connections()
 
 
 def send_pending(*, ids: list[int] | None = None, limit: int = 500) -> int:
