@@ -15,17 +15,15 @@ from collections.abc import Callable
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
-from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from . import context_processors, permissions, services
@@ -33,6 +31,7 @@ from .models import Board, Category, Post, SiteSettings, Tag, Thread
 from .moderation import services as mod_services
 from .moderation.admin_actions import (
     ModerationActionForm,
+    confirmation_page,
     highlight_action,
     merge_action,
     split_posts_action,
@@ -601,21 +600,16 @@ class ThreadAdmin(BoardScopedAdmin):
         else:
             form = MoveThreadsForm(boards=boards, initial={"reason": _reason(request)})
         threads = list(queryset.select_related("board"))
-        opts = self.model._meta
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Move threads to another board"),
-            "subtitle": None,
-            "opts": opts,
-            "app_label": opts.app_label,
-            "threads": threads,
-            "form": form,
-            "action_name": "move_to_board",
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "media": self.media,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/forum/thread/move_to_board.html", context)
+        return confirmation_page(
+            self, request, form=form, title=gettext("Move threads to another board"),
+            action="move_to_board", objects=threads,
+            intro=ngettext(
+                "Move this thread to another board. Board and member counters are updated.",
+                "Move these %(counter)s threads to another board. Board and member counters "
+                "are updated.", len(threads)) % {"counter": len(threads)},
+            submit=gettext("Move threads"),
+            template="admin/forum/thread/move_to_board.html",
+        )
 
 
 # --- posts -----------------------------------------------------------------------------

@@ -43,7 +43,7 @@ def _thread_link(thread) -> str:
 
 
 class _DefaultChoiceFilter(admin.SimpleListFilter):
-    """A status filter that starts on `default` ("all" shows everything)."""
+    """A filter on `status` that starts on `default` ("all" shows everything)."""
 
     default = ""
     choices_list: list = []
@@ -53,6 +53,10 @@ class _DefaultChoiceFilter(admin.SimpleListFilter):
 
     def value(self):
         return super().value() or self.default
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset if value == "all" else queryset.filter(status=value)
 
     def choices(self, changelist):
         for lookup, title in self.lookup_choices:
@@ -70,10 +74,6 @@ class ReportStatusFilter(_DefaultChoiceFilter):
     parameter_name = "status"
     default = Report.Status.OPEN
     choices_list = Report.Status.choices
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        return queryset if value == "all" else queryset.filter(status=value)
 
 
 class ReportEntryInline(admin.TabularInline):
@@ -188,10 +188,6 @@ class PendingStatusFilter(_DefaultChoiceFilter):
     parameter_name = "status"
     default = PendingPost.Status.PENDING
     choices_list = PendingPost.Status.choices
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        return queryset if value == "all" else queryset.filter(status=value)
 
 
 @admin.register(PendingPost)

@@ -35,8 +35,10 @@ def reason_of(request) -> str:
     return (request.POST.get("reason") or "").strip()[:200]
 
 
-def _page(modeladmin, request, *, form, title: str, action: str, objects, intro: str,
-          submit: str):
+def confirmation_page(modeladmin, request, *, form, title: str, action: str, objects,
+                      intro: str, submit: str,
+                      template: str = "admin/forum/moderation/confirm_action.html"):
+    """The intermediate page of an admin action: the selection, a form, confirm or go back."""
     opts = modeladmin.model._meta
     context = {
         **modeladmin.admin_site.each_context(request),
@@ -53,7 +55,7 @@ def _page(modeladmin, request, *, form, title: str, action: str, objects, intro:
         "media": modeladmin.media + form.media,
     }
     request.current_app = modeladmin.admin_site.name
-    return TemplateResponse(request, "admin/forum/moderation/confirm_action.html", context)
+    return TemplateResponse(request, template, context)
 
 
 # --- merge -------------------------------------------------------------------------------
@@ -97,7 +99,7 @@ def merge_action(modeladmin, request, queryset):
     else:
         form = MergeThreadsForm(threads=threads,
                                 initial={"target": threads[0].pk, "reason": reason_of(request)})
-    return _page(
+    return confirmation_page(
         modeladmin, request, form=form, title=gettext("Merge threads"), action="merge_threads",
         objects=list(threads), submit=gettext("Merge threads"),
         intro=gettext("All posts end up in the thread you keep, their floors renumbered in "
@@ -128,7 +130,7 @@ def highlight_action(modeladmin, request, queryset):
             return None
     else:
         form = HighlightForm(initial={"color": Thread.Highlight.RED, "reason": reason_of(request)})
-    return _page(
+    return confirmation_page(
         modeladmin, request, form=form, title=gettext("Highlight titles"),
         action="highlight_titles", objects=list(queryset.select_related("board")),
         submit=gettext("Apply"), intro=gettext("Highlighted titles stand out in board lists."),
@@ -181,7 +183,7 @@ def split_posts_action(modeladmin, request, queryset):
             "board": thread.board_id, "reason": reason_of(request),
             "title": thread.title,
         })
-    return _page(
+    return confirmation_page(
         modeladmin, request, form=form, title=gettext("Split into a new thread"),
         action="split_to_new_thread", objects=posts, submit=gettext("Split"),
         intro=gettext("The selected replies of “%(title)s” become a new thread, numbered "
