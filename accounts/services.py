@@ -89,7 +89,7 @@ def is_following(follower, followee) -> bool:
 
 # --- profile -------------------------------------------------------------------------------
 
-def _render_short(text: str) -> str:
+def render_short(text: str) -> str:
     """Bio and signature through the post pipeline, without hidden blocks."""
     from forum import markup
 
@@ -120,8 +120,8 @@ def save_profile(*, user, bio: str, signature: str, email_muted: list[str] | Non
         fields["custom_title"] = _clean_title(custom_title)
     valid = {k for k, _label in Notification.Kind.choices}
     muted = sorted({k for k in (email_muted or []) if k in valid})
-    fields.update({"bio": bio, "signature": signature, "bio_html": _render_short(bio),
-                   "signature_html": _render_short(signature), "email_muted": muted})
+    fields.update({"bio": bio, "signature": signature, "bio_html": render_short(bio),
+                   "signature_html": render_short(signature), "email_muted": muted})
     new_name = ""
     if avatar is not None:
         ext, files = avatars.encode(avatars.open_image(avatar))

@@ -15,7 +15,7 @@ from django.db import transaction
 from . import markup, page_cache
 from .models import Post
 from .search import index as search_index
-from .services import _apply_rendering
+from .services import apply_rendering
 
 RENDERED_FIELDS = (
     "html", "html_public", "text_public", "hidden_fragments", "has_hidden", "render_version",
@@ -24,7 +24,7 @@ RENDERED_FIELDS = (
 
 def rerender_post(post: Post) -> Post:
     """Re-render one post from its stored source and save the derived fields."""
-    _apply_rendering(post, post.body)
+    apply_rendering(post, post.body)
     with transaction.atomic():
         post.save(update_fields=RENDERED_FIELDS)
         search_index.index_post(post)  # the public text may have changed
@@ -54,7 +54,7 @@ def rerender_posts(*, everything: bool = False, batch_size: int = 500,
                 page_cache.bump_site()  # posts on any page may look different now
             return done
         for post in batch:
-            _apply_rendering(post, post.body)
+            apply_rendering(post, post.body)
         with transaction.atomic():
             Post.objects.bulk_update(batch, RENDERED_FIELDS)
             search_index.reindex_posts([p.pk for p in batch])

@@ -58,7 +58,9 @@ def clean_body(body: str) -> str:
     return body
 
 
-def _apply_rendering(post: Post, body: str) -> None:
+def apply_rendering(post: Post, body: str) -> None:
+    """Set a post's body and every stored rendering of it (no save): writes, rerender
+    jobs and imports all go through here so the renderings never disagree."""
     rendered = markup.render(body, mentions=people_mentions.links(body))
     post.body = body
     post.html = rendered.html
@@ -197,7 +199,7 @@ def create_thread(*, board: Board, author, title: str, body: str, tags: Iterable
     body = clean_body(body)
     tag_names = normalize_tag_names(tags)
     post = Post(author=author, floor=1, author_ip=author_ip)
-    _apply_rendering(post, body)  # before the transaction: no lock held while rendering
+    apply_rendering(post, body)  # before the transaction: no lock held while rendering
     plan = people.plan_post(post=post, author=author, thread_author_id=author.pk,
                             board_id=board.pk, opening=True, at=created_at)
     with transaction.atomic():
@@ -231,7 +233,7 @@ def create_reply(*, thread: Thread, author, body: str, author_ip: str | None = N
     # Before the transaction, so no lock is held meanwhile: the rendering, who the
     # reply notifies (the mention lookup; the thread's author never changes) and
     # whether the author's credit cycle is already full.
-    _apply_rendering(post, body)
+    apply_rendering(post, body)
     plan = people.plan_post(post=post, author=author, thread_author_id=thread.author_id,
                             board_id=thread.board_id, opening=False, at=created_at)
     with transaction.atomic():
@@ -274,7 +276,7 @@ def edit_post(*, post: Post, editor, body: str, title: str | None = None,
     if title is not None and post.floor == 1:
         title = clean_title(title)
     with transaction.atomic():
-        _apply_rendering(post, body)
+        apply_rendering(post, body)
         post.edited_at = timezone.now()
         post.edited_by = editor
         post.edit_count = F("edit_count") + 1
@@ -369,7 +371,7 @@ def _live_posts_by_author(thread: Thread) -> tuple[Counter, list]:
     return Counter(a for a, _c in rows), [c for _a, c in rows]
 
 
-def _thread_leaves_board(thread: Thread, sign: int) -> None:
+def thread_leaves_board(thread: Thread, sign: int) -> None:
     """Add (sign=1) or remove (sign=-1) a whole live thread from its board's counters."""
     per_author, created = _live_posts_by_author(thread)
     _bump_board(thread.board_id, threads=sign, posts=sign * len(created),
@@ -396,7 +398,7 @@ def delete_thread(*, thread: Thread, actor, reason: str = "") -> None:
         Thread.objects.filter(pk=locked.pk).update(is_deleted=True, deleted_at=timezone.now())
         search_index.remove_thread(locked.pk)
         locked.is_deleted = True
-        _thread_leaves_board(locked, -1)
+        thread_leaves_board(locked, -1)
         people.thread_deleted(thread=locked, actor=actor, reason=reason)
     thread.is_deleted = True
 
@@ -410,7 +412,7 @@ def restore_thread(*, thread: Thread, actor) -> None:
         Thread.objects.filter(pk=locked.pk).update(is_deleted=False, deleted_at=None)
         search_index.index_thread(locked)
         locked.is_deleted = False
-        _thread_leaves_board(locked, 1)
+        thread_leaves_board(locked, 1)
         people.thread_restored(thread=locked, actor=actor)
     thread.is_deleted = False
 
@@ -424,12 +426,12 @@ def move_thread(*, thread: Thread, actor, board: Board) -> None:
         locked = Thread.objects.select_for_update(no_key=True).get(pk=thread.pk)
         old_board_id = locked.board_id
         if not locked.is_deleted:
-            _thread_leaves_board(locked, -1)
+            thread_leaves_board(locked, -1)
         Thread.objects.filter(pk=locked.pk).update(board=board)
         search_index.move_thread(locked.pk, old_board_id=old_board_id, new_board_id=board.pk)
         locked.board_id = board.pk
         if not locked.is_deleted:
-            _thread_leaves_board(locked, 1)
+            thread_leaves_board(locked, 1)
             # The old board's last post may have been in this thread: look again now
             # that the thread is gone from it.
             refresh_board_last_post(old_board_id)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts import levels
 from accounts.models import CreditAction, CreditLog, Profile
-from accounts.services import _render_short as render_signature
+from accounts.services import render_short as render_signature
 from discuz.hashers import stored_password
 from forum.models import Ban
 from forum.moderation.staff import moderator_group

@@ -216,7 +216,7 @@ class PostStage(Stage):
         body = convert(message.replace("\r\n", "\n"), smilies=smilies,
                        attachments=self.mapping.of(Kind.ATTACHMENT)).strip()
         # The pipeline of a post written here; it looks members up only for an "@".
-        services._apply_rendering(post, body)
+        services.apply_rendering(post, body)
         if edited_at is not None:
             post.edited_at = edited_at
             post.edit_count = max(post.edit_count, 1)

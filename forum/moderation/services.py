@@ -230,7 +230,7 @@ def restore_post(*, post: Post, actor, reason: str = "") -> bool:
 # rearrange posts and floors, then put the result back: the counters never need a
 # special case for "half a thread moved".
 
-_leave = forum_services._thread_leaves_board  # add (+1) / remove (-1) a live thread's counts
+_leave = forum_services.thread_leaves_board  # add (+1) / remove (-1) a live thread's counts
 
 
 def _renumber(thread_id: int, ordered_ids: list[int]) -> None:
