@@ -2,7 +2,8 @@
 
 An upload is opened by its content (never its name) with Pillow restricted to
 JPEG, PNG, GIF and WebP; size, pixels and frames are capped before anything is
-decoded in full; any decoder error becomes a form error. The accepted image is
+decoded in full, by the decoder post images use too (forum.uploads.open_image); any
+decoder error becomes a form error. The accepted image is
 re-encoded from pixels into new files under a random name, so no EXIF/GPS block,
 comment or appended payload of the upload survives, and the served Content-Type
 follows the format we wrote.
@@ -14,95 +15,27 @@ import contextlib
 import io
 import posixpath
 import secrets
-import warnings
 
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError, features
+from PIL import Image, ImageOps, features
 
-MAX_BYTES = 5 * 1024 * 1024
+from forum import uploads
+
+MAX_BYTES = uploads.MAX_BYTES
 MAX_PIXELS = 25_000_000  # width × height, checked before decoding
-MAX_FRAMES = 200
-FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
+MAX_FRAMES = uploads.MAX_FRAMES
 SIZES = (200, 120, 48)  # 200 first: its name is the one stored on the profile
-_SNIFF = 1024
-# The codes of the ValidationErrors below: an error with one of them is about the image.
-ERROR_CODES = frozenset({
-    "too_large", "empty", "markup", "too_many_pixels", "too_many_frames", "not_an_image",
-    "corrupt",
-})
+ERROR_CODES = uploads.ERROR_CODES
 
 
 def _output_format() -> tuple[str, str]:
     return ("WEBP", "webp") if features.check("webp") else ("PNG", "png")
 
 
-def _looks_like_markup(head: bytes) -> bool:
-    # SVG, XML and HTML start with "<" (after a BOM or blank space); no image format does.
-    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
-
-
 def open_image(upload) -> Image.Image:
     """The upload's first frame, fully decoded; ValidationError with a reason otherwise."""
-    size = getattr(upload, "size", None)
-    if size is not None and size > MAX_BYTES:
-        raise ValidationError(_("The image is larger than 5 MB."), code="too_large")
-    upload.seek(0)
-    head = upload.read(_SNIFF)
-    upload.seek(0)
-    if not head:
-        raise ValidationError(_("The file is empty."), code="empty")
-    if _looks_like_markup(head):
-        raise ValidationError(
-            _("SVG and HTML files are not accepted; upload a JPEG, PNG, GIF or WebP image."),
-            code="markup",
-        )
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(upload, formats=FORMATS)
-            width, height = image.size
-            if width < 1 or height < 1 or width * height > MAX_PIXELS:
-                raise ValidationError(
-                    _("The image has too many pixels (at most %(limit)s million).")
-                    % {"limit": MAX_PIXELS // 1_000_000},
-                    code="too_many_pixels",
-                )
-            frames = getattr(image, "n_frames", 1)
-            if frames > MAX_FRAMES:
-                raise ValidationError(
-                    _("The animation has too many frames (at most %(limit)d).")
-                    % {"limit": MAX_FRAMES},
-                    code="too_many_frames",
-                )
-            image.seek(0)
-            image.load()
-    except ValidationError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        # Beyond Pillow's own limit (it raises above twice its limit, warns below).
-        raise ValidationError(
-            _("The image has too many pixels (at most %(limit)s million).")
-            % {"limit": MAX_PIXELS // 1_000_000},
-            code="too_many_pixels",
-        ) from None
-    except UnidentifiedImageError:
-        raise ValidationError(
-            _("This file is not an image we accept; upload a JPEG, PNG, GIF or WebP image."),
-            code="not_an_image",
-        ) from None
-    except Exception:  # noqa: BLE001 - any decoder failure means a broken file
-        raise ValidationError(
-            _("The image is damaged or incomplete and cannot be read."), code="corrupt"
-        ) from None
-    if image.format not in FORMATS:
-        raise ValidationError(
-            _("This file is not an image we accept; upload a JPEG, PNG, GIF or WebP image."),
-            code="not_an_image",
-        )
-    return image
+    return uploads.open_image(upload, max_bytes=MAX_BYTES, max_pixels=MAX_PIXELS)
 
 
 def encode(image: Image.Image) -> tuple[str, dict[int, bytes]]:

@@ -39,35 +39,73 @@ class CleanImage:
         return CONTENT_TYPES[self.format]
 
 
-def _refuse(message: str) -> ValidationError:
-    return ValidationError(message, code="bad_image")
+# The codes of open_image's ValidationErrors: an error with one of them is about the image.
+ERROR_CODES = frozenset({
+    "too_large", "empty", "markup", "too_many_pixels", "too_many_frames", "not_an_image",
+    "corrupt",
+})
+_SNIFF = 1024
 
 
-def open_image(upload, *, max_bytes: int = MAX_BYTES) -> Image.Image:
-    """Open an upload as an image of an allowed format, or raise ValidationError."""
+def _refuse(message: str, code: str = "corrupt") -> ValidationError:
+    return ValidationError(message, code=code)
+
+
+def _looks_like_markup(head: bytes) -> bool:
+    # SVG, XML and HTML start with "<" (after a BOM or blank space); no image format does.
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+
+
+def open_image(upload, *, max_bytes: int = MAX_BYTES,
+               max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """The upload as an image of an allowed format, its first frame fully decoded.
+
+    The one decoder of uploads (post images and avatars): size, pixels and frames are
+    capped before anything is decoded in full, and any failure is a ValidationError
+    with a reason and one of ERROR_CODES.
+    """
+    too_large = _("The image is larger than %(mb)d MB.") % {"mb": max_bytes // 2**20}
     size = getattr(upload, "size", None)
-    if size is None or size > max_bytes:
-        raise _refuse(_("The image is larger than %(mb)d MB.") % {"mb": max_bytes // 2**20})
+    if size is not None and size > max_bytes:
+        raise _refuse(too_large, "too_large")
     upload.seek(0)
     data = upload.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise _refuse(_("The image is larger than %(mb)d MB.") % {"mb": max_bytes // 2**20})
+        raise _refuse(too_large, "too_large")
+    if not data:
+        raise _refuse(_("The file is empty."), "empty")
+    if _looks_like_markup(data[:_SNIFF]):
+        raise _refuse(
+            _("SVG and HTML files are not accepted; upload a JPEG, PNG, GIF or WebP image."),
+            "markup")
+    too_many_pixels = _refuse(_("The image has too many pixels (at most %(limit)s million).")
+                              % {"limit": max_pixels // 1_000_000}, "too_many_pixels")
+    not_accepted = _refuse(
+        _("This file is not an image we accept; upload a JPEG, PNG, GIF or WebP image."),
+        "not_an_image")
     try:
         with warnings.catch_warnings():
             # Pillow only warns below twice its own limit; our cap is checked below.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
-    except (UnidentifiedImageError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning, OSError, ValueError, SyntaxError):
-        raise _refuse(
-            _("This file is not an image we accept (JPEG, PNG, GIF or WebP).")
-        ) from None
-    if image.width * image.height > MAX_PIXELS:
-        raise _refuse(_("The image has too many pixels (at most %(n)d million).")
-                      % {"n": MAX_PIXELS // 1_000_000})
-    if getattr(image, "n_frames", 1) > MAX_FRAMES:
-        raise _refuse(_("The animation has too many frames (at most %(n)d).")
-                      % {"n": MAX_FRAMES})
+            width, height = image.size
+            if width < 1 or height < 1 or width * height > max_pixels:
+                raise too_many_pixels
+            if getattr(image, "n_frames", 1) > MAX_FRAMES:
+                raise _refuse(_("The animation has too many frames (at most %(limit)d).")
+                              % {"limit": MAX_FRAMES}, "too_many_frames")
+            image.seek(0)
+            image.load()
+    except ValidationError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_many_pixels from None
+    except UnidentifiedImageError:
+        raise not_accepted from None
+    except Exception:  # noqa: BLE001 - any decoder failure means a broken file
+        raise _refuse(_("The image is damaged or incomplete and cannot be read.")) from None
+    if image.format not in ALLOWED_FORMATS:
+        raise not_accepted
     return image
 
 
