@@ -158,17 +158,8 @@ def _after_commit(bump) -> None:
     After the commit, not before: a guest render that started earlier read the old
     rows and stores them under a generation that no longer matches. And not inside
     the transaction, where it would lengthen the row locks every writer queues on.
-
-    The one exception is a Django test case's transaction, which never commits (its
-    on_commit callbacks never run): its writes are final for the test's later
-    requests, so the bump happens at once.
     """
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and getattr(connection.atomic_blocks[0],
-                                              "_from_testcase", False):
-        bump()
-    else:
-        transaction.on_commit(bump)
+    transaction.on_commit(bump)
 
 
 def bump_thread(*thread_ids: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 from django.test import Client
 
 from tests.factories import make_board, make_moderator, make_staff, make_thread, make_user
@@ -16,6 +17,26 @@ def _fast_hashing_and_empty_cache(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _page_cache_bumps_in_test_transactions(monkeypatch):
+    """The guest page cache bumps its generations after a commit. A test case's own
+    transaction never commits, yet its writes are final for the test's later requests:
+    there the bump happens at once. Tests with real commits keep the production path."""
+    from forum import page_cache
+
+    after_commit = page_cache._after_commit
+
+    def bump_now_in_a_test_case(bump):
+        connection = transaction.get_connection()
+        if connection.in_atomic_block and getattr(connection.atomic_blocks[0],
+                                                  "_from_testcase", False):
+            bump()
+        else:
+            after_commit(bump)
+
+    monkeypatch.setattr(page_cache, "_after_commit", bump_now_in_a_test_case)
 
 
 @pytest.fixture(autouse=True)
