@@ -11,6 +11,11 @@ replies touched must be exact (thread, board, each writer's profile, credits =
 ledger). Prints a summary; `--json` prints it as one JSON line (bench/run.py reads
 it). Run it against the generated database (bench/generate.py): it needs the
 members bench1..bench<writers+1>.
+
+Where the time goes is reported too: the load average when the run started (other
+work on the machine moves the figure a lot), the CPU each reply cost in the writer
+processes (their background e-mail thread included) and, when PostgreSQL runs on
+this machine, in the server processes serving them.
 """
 
 from __future__ import annotations
@@ -36,6 +41,22 @@ def _setup() -> None:
     django.setup()
 
 
+def _backend_cpu_seconds() -> float | None:
+    """CPU time of this connection's PostgreSQL server process, if it runs here."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None  # a server on another machine
+
+
 def writer(username: str, thread_id: int, start_at: float, deadline: float, queue) -> None:
     _setup()
     from django.conf import settings
@@ -52,6 +73,7 @@ def writer(username: str, thread_id: int, start_at: float, deadline: float, queu
     thread = Thread.objects.get(pk=thread_id)
     ok, errors = 0, Counter()
     time.sleep(max(0.0, start_at - time.time()))
+    cpu_start, server_start = time.process_time(), _backend_cpu_seconds()
     n = 0
     while time.time() < deadline:
         n += 1
@@ -61,7 +83,10 @@ def writer(username: str, thread_id: int, start_at: float, deadline: float, queu
             ok += 1
         except Exception as error:  # noqa: BLE001 - every failure is counted and reported
             errors[f"{type(error).__name__}: {str(error)[:80]}"] += 1
-    queue.put((username, ok, dict(errors)))
+    time.sleep(0.5)  # e-mail handed to the background thread at the last commits
+    server_end = _backend_cpu_seconds()
+    server = None if server_start is None or server_end is None else server_end - server_start
+    queue.put((username, ok, dict(errors), time.process_time() - cpu_start, server))
 
 
 def run(*, writers: int, seconds: int) -> dict:
@@ -88,6 +113,7 @@ def run(*, writers: int, seconds: int) -> dict:
     queue = context.Queue()
     start_at = time.time() + 8  # time for every process to start Django
     deadline = start_at + seconds
+    load_at_start = os.getloadavg()
     processes = [context.Process(target=writer, args=(name, thread.pk, start_at, deadline, queue))
                  for name in names]
     for p in processes:
@@ -97,6 +123,9 @@ def run(*, writers: int, seconds: int) -> dict:
         p.join()
 
     ok = sum(r[1] for r in results)
+    python_cpu = sum(r[3] for r in results)
+    server_cpu = (None if any(r[4] is None for r in results)
+                  else sum(r[4] for r in results))
     errors = Counter()
     for r in results:
         errors.update(r[2])
@@ -126,6 +155,11 @@ def run(*, writers: int, seconds: int) -> dict:
         "database_is_locked": sum(v for k, v in errors.items() if "database is locked" in k),
         "per_writer": per_writer, "checks": checks, "all_exact": all(checks.values()),
         "thread": thread.pk,
+        "load_average_at_start": [round(x, 2) for x in load_at_start],
+        "cpu_ms_per_reply": {
+            "writers": round(1000 * python_cpu / max(ok, 1), 2),
+            "server": None if server_cpu is None else round(1000 * server_cpu / max(ok, 1), 2),
+        },
     }
 
 
