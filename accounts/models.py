@@ -42,6 +42,16 @@ class Level(models.Model):
         return gettext(self.name) if self.name else ""
 
 
+def avatar_url(name: str, size: int = 200) -> str:
+    """URL of the stored avatar `name` (its 200 px file) at 48, 120 or 200 px."""
+    if not name:
+        return ""
+    if size != 200:
+        base, ext = posixpath.splitext(name)
+        name = f"{base.rsplit('-', 1)[0]}-{size}{ext}"
+    return Profile._meta.get_field("avatar").storage.url(name)
+
+
 class Profile(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile",
@@ -94,13 +104,7 @@ class Profile(models.Model):
 
     def avatar_url(self, size: int = 200) -> str:
         """URL of the avatar at 48, 120 or 200 px; empty without an avatar."""
-        if not self.avatar:
-            return ""
-        name = self.avatar.name
-        if size != 200:
-            base, ext = posixpath.splitext(name)
-            name = f"{base.rsplit('-', 1)[0]}-{size}{ext}"
-        return self.avatar.storage.url(name)
+        return avatar_url(self.avatar.name if self.avatar else "", size)
 
     @property
     def avatar_48(self) -> str:

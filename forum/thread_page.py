@@ -14,9 +14,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.safestring import mark_safe
 
-from accounts.follows import with_follow_state
-
-from . import floors, permissions
+from . import floors, permissions, post_rows, rendered_floors
 from .jammer import jam
 from .markup import MARKER_RE, HideRule
 from .models import Post, Thread
@@ -34,10 +32,11 @@ def parse_page(raw) -> int:
 
 @dataclass
 class Floor:
-    post: Post
+    post: post_rows.PostRow
     name: str
     body: str  # safe HTML for this viewer
     hidden_notices: int  # how many hidden blocks this viewer cannot read
+    html: str = ""  # the whole floor, set by ThreadPage.render_floors
 
 
 def get_thread_for(user, thread_id: int) -> Thread:
@@ -65,7 +64,7 @@ class ThreadPage:
         self.access = permissions.HiddenAccess(user, thread)
         board = thread.board
         self.jammed = board.jammer and (board.jammer_for_members or not user.is_authenticated)
-        self.opening: Post | None = None
+        self.opening: post_rows.PostRow | None = None
         self._load()
 
     # --- loading ---------------------------------------------------------------------
@@ -74,11 +73,8 @@ class ThreadPage:
         # it PostgreSQL multiplies "this thread" by "floor <= 20" as if independent,
         # expects ~90,000 rows on a 100,000-floor thread, plans a parallel hash join and
         # JIT-compiles it (1-2 s a page, bench/results.md); with it, 2 ms on the index.
-        qs = Post.objects.filter(thread=self.thread).select_related(
-            "author", "author__profile", "author__profile__level", "edited_by"
-        )
-        # Author cards show the follow state in the same query (post.author_followed).
-        return with_follow_state(qs, self.user)
+        # Plain rows with the author cards and the viewer's follow state (forum.post_rows).
+        return post_rows.annotated(Post.objects.filter(thread=self.thread), self.user)
 
     def _load(self) -> None:
         last = self.thread.last_floor
@@ -94,20 +90,22 @@ class ThreadPage:
             span = Q(floor__range=(lo, hi))
             if self.page == 1:
                 span |= Q(floor=1)
-            rows = self._base().filter(span).order_by("-floor")[: self.size + 1]  # see _base
+            rows = post_rows.load(self._base().filter(span).order_by("-floor")
+                                  [: self.size + 1], self.user)  # see _base
             posts = sorted(rows, key=lambda p: (p.floor != 1, -p.floor))
         else:
             self.page_count = floors.page_count(last, self.size)
             self.page = min(self.requested_page, self.page_count)
             lo, hi = floors.floor_range(self.page, self.size)
-            posts = list(self._base().filter(floor__range=(lo, hi)).order_by("floor")[: self.size])
+            posts = post_rows.load(self._base().filter(floor__range=(lo, hi))
+                                   .order_by("floor")[: self.size], self.user)
         self.posts = posts
         self.floors = [self._floor(p) for p in posts]
         for f in self.floors:
             if f.post.floor == 1:
                 self.opening = f.post
 
-    def _author_floors(self) -> list[Post]:
+    def _author_floors(self) -> list[post_rows.PostRow]:
         """只看该作者: the author's floors of this page, picked on the (thread, author,
         floor) index (post_thread_author_live for readers, who do not see deleted
         floors; post_thread_author for moderators), then loaded with their authors.
@@ -125,9 +123,10 @@ class ThreadPage:
                            [start:start + self.size])
         if not page_floors:
             return []
-        return list(self._base().filter(floor__in=page_floors).order_by("floor")[: self.size])
+        return post_rows.load(self._base().filter(floor__in=page_floors).order_by("floor")
+                              [: self.size], self.user)
 
-    def _floor(self, post: Post) -> Floor:
+    def _floor(self, post: post_rows.PostRow) -> Floor:
         hidden = 0
         if post.is_deleted and not self.can_moderate:
             body = ""
@@ -140,7 +139,7 @@ class ThreadPage:
         return Floor(post=post, name=floors.floor_name(post.floor), body=mark_safe(body),  # noqa: S308
                      hidden_notices=hidden)
 
-    def _public_body(self, post: Post) -> tuple[str, int]:
+    def _public_body(self, post: post_rows.PostRow) -> tuple[str, int]:
         """Interleave the viewer's allowed hidden blocks and notices, fragment by fragment.
 
         The stored public HTML holds one marker per hidden block between whole
@@ -164,6 +163,13 @@ class ThreadPage:
                     notices += 1
                     out.append(notice_html(rule, self.user, self.access))
         return "".join(out), notices
+
+    def render_floors(self, *, here: str, csrf: str) -> None:
+        """Each floor's HTML for this viewer (forum/rendered_floors.py keeps what is
+        shared between viewers in the cache)."""
+        rendered = rendered_floors.render(self, self.user, here=here, csrf=csrf)
+        for floor, html in zip(self.floors, rendered, strict=True):
+            floor.html = html
 
     # --- view helpers -----------------------------------------------------------------
     @property

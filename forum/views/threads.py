@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -28,6 +29,9 @@ def thread(request, thread_id: int):
         order=request.GET.get("order", "asc"), author_id=request.GET.get("author"),
     )
     count_view(thread.pk)
+    # Guests get no CSRF token: it would set a cookie and make the page uncacheable.
+    page.render_floors(here=request.get_full_path(),
+                       csrf=csrf_input(request) if request.user.is_authenticated else "")
     reply_form = ReplyForm() if page.can_reply else None
     return render(request, "forum/thread.html", using="jinja2", context={
         "thread": thread, "tp": page, "reply_form": reply_form,
