@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext_lazy
 
 
 def per_page() -> int:
@@ -26,12 +26,15 @@ def floor_range(page: int, size: int | None = None) -> tuple[int, int]:
     return (page - 1) * size + 1, page * size
 
 
+_NAMED = {
+    1: pgettext_lazy("floor name", "OP"),
+    2: pgettext_lazy("floor name", "sofa"),
+    3: pgettext_lazy("floor name", "bench"),
+    4: pgettext_lazy("floor name", "floor"),
+}
+
+
 def floor_name(floor: int) -> str:
     """Discuz! names the first four floors; the rest are numbered."""
-    names = {
-        1: pgettext("floor name", "OP"),
-        2: pgettext("floor name", "sofa"),
-        3: pgettext("floor name", "bench"),
-        4: pgettext("floor name", "floor"),
-    }
-    return names.get(floor) or f"{floor}#"
+    name = _NAMED.get(floor)
+    return str(name) if name else f"{floor}#"

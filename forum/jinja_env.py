@@ -91,10 +91,17 @@ def bound_helpers(request) -> dict:
     return {"_": bound_gettext, "gettext": bound_gettext, "url": bound_url}
 
 
+_plurals: dict[tuple, Markup] = {}
+
+
 @pass_context
 def ngettext(context, singular: str, plural: str, num: int, **variables) -> Markup:
-    with translation.override(_language(context)):
-        translated = Markup(translation.ngettext(singular, plural, num))  # noqa: S704
+    key = (_language(context), singular, plural, num)
+    translated = _plurals.get(key)
+    if translated is None:
+        with translation.override(key[0]):
+            translated = _remember(_plurals, key,
+                                   Markup(translation.ngettext(singular, plural, num)))  # noqa: S704
     return translated % {"num": num, **variables}
 
 

@@ -168,7 +168,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if env("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "forum.cache_backend.RedisCache",  # reuses its clients
             "LOCATION": env("REDIS_URL"),
             "KEY_PREFIX": env("CACHE_PREFIX", "forum"),
         }

@@ -149,7 +149,10 @@ def run(args) -> None:
         for _ in range(args.n):
             client.get(args.urls[0])
         prof.disable()
-        pstats.Stats(prof).sort_stats("cumulative").print_stats(args.profile)
+        stats = pstats.Stats(prof).sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
+        stats.print_stats(args.profile)
+        if os.environ.get("PROFILE_CALLERS"):  # e.g. PROFILE_CALLERS='gettext|_bind'
+            stats.print_callers(os.environ["PROFILE_CALLERS"])
 
 
 CEILING_SCRIPT = """
