@@ -20,11 +20,15 @@ from __future__ import annotations
 import contextvars
 import datetime
 import logging
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import close_old_connections, transaction
 from django.db.models import F
@@ -79,32 +83,39 @@ def _moderation_messages() -> dict[str, str]:
 
 def describe(n: Notification) -> str:
     """One translated line saying what happened (public information only)."""
-    actor = n.actor.get_username() if n.actor_id and n.actor else _("Someone")
-    thread = n.thread.title if n.thread_id and n.thread else n.data.get("title", "")
-    values = {"actor": actor, "thread": thread, "board": n.data.get("board", ""),
-              "level": _level_name(n)}
-    if n.kind == Kind.REPLY:
+    actor = n.actor.get_username() if n.actor_id and n.actor else None
+    thread = n.thread.title if n.thread_id and n.thread else None
+    return _summary(n.kind, n.data, actor, thread)
+
+
+def _summary(kind: str, data: dict, actor: str | None, thread: str | None) -> str:
+    """describe() from the names it needs (None: no such member or thread); the mail
+    sender reads them with its rows instead of loading the related objects."""
+    values = {"actor": _("Someone") if actor is None else actor,
+              "thread": data.get("title", "") if thread is None else thread,
+              "board": data.get("board", ""), "level": _level_name(data)}
+    if kind == Kind.REPLY:
         return _("%(actor)s replied to your thread “%(thread)s”") % values
-    if n.kind == Kind.QUOTE:
+    if kind == Kind.QUOTE:
         return _("%(actor)s quoted your post in “%(thread)s”") % values
-    if n.kind == Kind.MENTION:
+    if kind == Kind.MENTION:
         return _("%(actor)s mentioned you in “%(thread)s”") % values
-    if n.kind == Kind.FOLLOW:
+    if kind == Kind.FOLLOW:
         return _("%(actor)s started following you") % values
-    if n.kind == Kind.LEVEL:
-        if n.data.get("promoted"):
+    if kind == Kind.LEVEL:
+        if data.get("promoted"):
             return _("Congratulations, you have been promoted to %(level)s") % values
         return _("Your level is now %(level)s") % values
-    if n.kind == Kind.MODERATION:
+    if kind == Kind.MODERATION:
         message = _moderation_messages().get(
-            n.data.get("action", ""), _("%(actor)s took a moderator action on “%(thread)s”")
+            data.get("action", ""), _("%(actor)s took a moderator action on “%(thread)s”")
         )
         return message % values
     return ""
 
 
-def _level_name(n: Notification) -> str:
-    name = n.data.get("level", "")
+def _level_name(data: dict) -> str:
+    name = data.get("level", "")
     return translation.gettext(name) if name else ""
 
 
@@ -340,14 +351,36 @@ def site_url() -> str:
     return f"http://{settings.ALLOWED_HOSTS[0]}" if settings.ALLOWED_HOSTS else ""
 
 
+# After a commit the ids wait here for the background sender, which takes them all
+# at once: a busy process (replies to one thread notify its author every time)
+# settles its mail in a few transactions instead of one per notice.
+_queued: list[int] = []
+_queued_lock = threading.Lock()
+# How long the sender lets ids gather before it takes them (mail is not that urgent).
+GATHER_SECONDS = 0.05
+
+
 def _send_after_commit(ids: list[int]) -> None:
     if getattr(settings, "NOTIFICATION_EMAIL_SYNC", settings.TESTING):
         send_pending(ids=ids)
         return
     global _executor
-    if _executor is None:
-        _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify-mail")
-    _executor.submit(_send_in_background, ids)
+    with _queued_lock:
+        idle = not _queued
+        _queued.extend(ids)
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify-mail")
+    if idle:  # else a job already submitted takes these ids too
+        _executor.submit(_send_queued)
+
+
+def _send_queued() -> None:
+    time.sleep(GATHER_SECONDS)
+    with _queued_lock:
+        ids = list(_queued)
+        _queued.clear()
+    if ids:
+        _send_in_background(ids)
 
 
 def _send_in_background(ids: list[int]) -> None:
@@ -358,6 +391,37 @@ def _send_in_background(ids: list[int]) -> None:
         send_pending(ids=ids)
     finally:
         close_old_connections()
+
+
+@dataclass(frozen=True)
+class _Mail:
+    """What one notice's email needs, read with the claim (no related objects)."""
+
+    pk: int
+    kind: str
+    data: dict
+    excerpt: str
+    email: str
+    is_active: bool
+    username: str
+    muted: list | None
+    actor: str | None
+    thread: str | None
+
+
+def _claim(ids: list[int] | None, limit: int) -> list[_Mail]:
+    User = get_user_model()  # noqa: N806
+    name = User.USERNAME_FIELD
+    qs = (Notification.objects.select_for_update(skip_locked=True, of=("self",))
+          .filter(email_pending=True).order_by("pk"))
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    # Named columns, no select_related: compiling the four joined models' every
+    # column cost more than the whole rest of a notice's mail.
+    return [_Mail(*row) for row in qs.values_list(
+        "pk", "kind", "data", "excerpt", "recipient__email", "recipient__is_active",
+        f"recipient__{name}", "recipient__profile__email_muted", f"actor__{name}",
+        "thread__title")[:limit]]
 
 
 def send_pending(*, ids: list[int] | None = None, limit: int = 500) -> int:
@@ -371,12 +435,7 @@ def send_pending(*, ids: list[int] | None = None, limit: int = 500) -> int:
     """
     try:
         with transaction.atomic():
-            qs = (Notification.objects.select_for_update(skip_locked=True, of=("self",))
-                  .filter(email_pending=True).select_related("recipient__profile", "actor",
-                                                             "thread").order_by("pk"))
-            if ids is not None:
-                qs = qs.filter(pk__in=list(ids))
-            rows = list(qs[:limit])
+            rows = _claim(ids, limit)
             if not rows:
                 return 0
             messages = _messages(rows)
@@ -390,7 +449,7 @@ def send_pending(*, ids: list[int] | None = None, limit: int = 500) -> int:
     return len(rows)
 
 
-def _messages(rows: list[Notification]) -> list[EmailMessage]:
+def _messages(rows: list[_Mail]) -> list[EmailMessage]:
     """One email per notice whose recipient takes mail of its kind."""
     messages = []
     base = site_url()
@@ -399,22 +458,18 @@ def _messages(rows: list[Notification]) -> list[EmailMessage]:
     site_name = site_settings()["name"]
     with translation.override(settings.LANGUAGE_CODE):
         for n in rows:
-            recipient = n.recipient
-            profile = getattr(recipient, "profile", None)
-            if not recipient.email or not recipient.is_active:
+            if not n.email or not n.is_active:
                 continue
-            if profile is not None and n.kind in (profile.email_muted or []):
+            if n.kind in (n.muted or []):
                 continue
-            summary = describe(n)
+            summary = _summary(n.kind, n.data, n.actor, n.thread)
             body = render_to_string("accounts/email/notification.txt", {
                 "summary": summary, "notification": n, "site_name": site_name,
                 "url": base + reverse("accounts:notification_go", args=[n.pk]),
-                "settings_url": base + reverse("accounts:edit_profile",
-                                                args=[recipient.get_username()]),
+                "settings_url": base + reverse("accounts:edit_profile", args=[n.username]),
                 "reason": n.data.get("reason", ""),
             })
             messages.append(EmailMessage(
-                subject=f"[{site_name}] {summary}"[:200], body=body,
-                to=[recipient.email],
+                subject=f"[{site_name}] {summary}"[:200], body=body, to=[n.email],
             ))
     return messages

@@ -5,6 +5,7 @@ Also the cost of a reply: a fixed number of queries, however long the thread."""
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core import mail
@@ -156,3 +157,40 @@ def test_members_notifying_each_other_at_once_never_deadlock():
     assert not errors
     assert Profile.objects.get(user=a).unread_notification_count == 40
     assert Profile.objects.get(user=b).unread_notification_count == 40
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_background_sender_takes_the_notices_waiting_together(settings, monkeypatch):
+    """Out of tests the mail goes to a background thread after the commit; ids that
+    arrive while it gathers are sent in the same transaction, each exactly once."""
+    credits.ensure_default_rules()
+    settings.NOTIFICATION_EMAIL_SYNC = False
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # The sender's thread is busy until the three replies have committed.
+    busy = threading.Event()
+    monkeypatch.setattr(notices, "_executor", ThreadPoolExecutor(max_workers=1))
+    notices._executor.submit(busy.wait, 30)
+    calls = []
+    real_send = notices.send_pending
+    monkeypatch.setattr(notices, "send_pending",
+                        lambda **kw: calls.append(sorted(kw["ids"])) or real_send(**kw))
+    author = make_user("mailed")
+    author.email = "mailed@example.com"
+    author.save()
+    thread = make_thread(board=make_board(), author=author)
+    members = [make_user(f"m{i}") for i in range(3)]
+    for member in members:
+        forum.create_reply(thread=thread, author=member, body=f"{member.username} 回复")
+    assert calls == []
+    busy.set()
+    # When the sender is done, its thread's connection goes (the test database is
+    # dropped at the end of the run).
+    notices._executor.submit(lambda: connection.close()).result(timeout=30)
+    notices._executor.shutdown()
+
+    ids = sorted(Notification.objects.filter(recipient=author).values_list("pk", flat=True))
+    assert len(ids) == 3 and calls == [ids]
+    assert sorted(m.body.split("\n")[2] for m in mail.outbox) == sorted(
+        f"> {m.username} 回复" for m in members)
+    assert [m.to for m in mail.outbox] == [["mailed@example.com"]] * 3
+    assert not Notification.objects.filter(email_pending=True).exists()
