@@ -118,7 +118,7 @@ KNOWN_PARAMS = {
 _DEFAULT_SPELLING = {"page": "1", "order": "asc"}
 
 
-def _normal_query(request, kind: str) -> tuple[str, bool] | None:
+def normal_query(request, kind: str) -> tuple[str, bool] | None:
     """(normal query string, whether the request spelled it so) or None: not cacheable."""
     known = KNOWN_PARAMS[kind]
     parts, exact = [], True
@@ -237,7 +237,7 @@ def _plan(request) -> _Plan | None:
     kind = getattr(match.func, "page_cache_kind", None)
     if kind is None:
         return None
-    query = _normal_query(request, kind)
+    query = normal_query(request, kind)
     if query is None:
         return None
     try:
@@ -248,25 +248,34 @@ def _plan(request) -> _Plan | None:
     thread_id = None
     if kind == "thread":
         thread_id = int(match.kwargs["thread_id"])
-        gens, ident = [SITE, _thread_gen(thread_id)], str(thread_id)
-    elif kind == "board":
-        ident = match.kwargs["slug"]
-        gens = [SITE, _board_gen(ident)]
+        ident = str(thread_id)
     else:
-        ident, gens = "", [SITE, INDEX]
+        ident = match.kwargs.get("slug", "")
+    gens = generation_keys(kind, ident)
     raw = "|".join((VERSION, request.scheme, host, language_for(request), kind, ident, normal))
     key = "pc:p:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
     return _Plan(kind=kind, key=key, gen_keys=gens, thread_id=thread_id, may_store=exact)
 
 
-def _generations(plan: _Plan, found: dict) -> tuple[int, ...]:
-    """The current generations; missing ones (a cold or evicted cache) are started."""
-    missing = [key for key in plan.gen_keys if found.get(key) is None]
+def generation_keys(kind: str, ident: str) -> list[str]:
+    """The generations a page of `kind` ("index", "board" with a slug, "thread" with
+    an id) depends on: what has to be unchanged for a kept rendering to be current."""
+    if kind == "thread":
+        return [SITE, _thread_gen(int(ident))]
+    if kind == "board":
+        return [SITE, _board_gen(ident)]
+    return [SITE, INDEX]
+
+
+def generations(gen_keys: list[str], found: dict) -> tuple[int, ...]:
+    """The current generations of `gen_keys` (`found`: what an MGET returned); missing
+    ones (a cold or evicted cache) are started."""
+    missing = [key for key in gen_keys if found.get(key) is None]
     if missing:
         for key in missing:
             cache.add(key, _fresh_generation(), timeout=None)
         found = {**found, **cache.get_many(missing)}
-    return tuple(int(found.get(key) or 0) for key in plan.gen_keys)
+    return tuple(int(found.get(key) or 0) for key in gen_keys)
 
 
 def _etag(plan: _Plan, generations) -> str:
@@ -292,10 +301,10 @@ class GuestPageCacheMiddleware:
         if plan is None:
             return self.get_response(request)
         found = redis_native.get_many(plan.fetch_keys())  # the page and its generations
-        generations = _generations(plan, found)
+        current = generations(plan.gen_keys, found)
         entry = found.get(plan.key)
-        if entry is not None and entry["gens"] == generations:
-            response = self._serve(request, plan, entry, found, generations)
+        if entry is not None and entry["gens"] == current:
+            response = self._serve(request, plan, entry, found, current)
             if response is not None:
                 return response
         if plan.may_store:
@@ -306,8 +315,8 @@ class GuestPageCacheMiddleware:
         else:
             response = self.get_response(request)
         if plan.may_store and _storable(request, response):
-            self._store(plan, response, generations)
-            _guest_headers(response, _etag(plan, generations))
+            self._store(plan, response, current)
+            _guest_headers(response, _etag(plan, current))
         response["X-Cache"] = "miss"
         return response
 

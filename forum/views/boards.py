@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 
 from accounts.credits import rules_for_board
 
-from .. import board_page, page_cache
+from .. import board_page, page_cache, shared_blocks
 from ..models import Board, Category
 from ..moderation.redirects import moved_stubs
 from ..thread_page import parse_page
@@ -19,6 +19,12 @@ from ..views_counter import pending_views_many
 
 @page_cache.guest_page("index")  # served to guests from the cache (forum/page_cache.py)
 def index(request):
+    # The board list is the same for every viewer: kept for members too.
+    listing, _facts = shared_blocks.listing(request, "index", "", _index_listing)
+    return render(request, "forum/index.html", {"listing": listing}, using="jinja2")
+
+
+def _index_listing() -> tuple[dict, dict]:
     boards = list(Board.objects.select_related("last_post__thread", "last_post__author"))
     categories = list(Category.objects.all())
     children: dict[int, list[Board]] = {}
@@ -37,8 +43,7 @@ def index(request):
         "today": sum(b.posts_today for b in boards),
         **_member_stats(),
     }
-    return render(request, "forum/index.html", {"categories": categories, "stats": stats},
-                  using="jinja2")
+    return {"categories": categories, "stats": stats}, {}
 
 
 def _member_stats() -> dict:
@@ -61,9 +66,20 @@ def _member_stats() -> dict:
 def board(request, slug: str):
     board = get_object_or_404(Board.objects.select_related("category", "parent"), slug=slug)
     digest = request.GET.get("filter") == "digest"
+    page_number = parse_page(request.GET.get("page"))
+    # The listing is the same for every viewer: kept for members too.
+    listing, facts = shared_blocks.listing(
+        request, "board", board.slug,
+        lambda: _board_listing(board, digest=digest, page_number=page_number))
+    return render(request, "forum/board.html", using="jinja2", context={
+        "board": board, "digest": digest, "listing": listing,
+        "page_number": facts["page_number"],
+    })
+
+
+def _board_listing(board: Board, *, digest: bool, page_number: int) -> tuple[dict, dict]:
     children = list(board.children.select_related("last_post__thread", "last_post__author"))
     stickies, moved, own_stickies = [], [], None
-    page_number = parse_page(request.GET.get("page"))
     if page_number == 1 and not digest:
         moved = moved_stubs(board)  # "moved" notices of threads that left (issue 5)
         stickies = board_page.stickies(board)
@@ -75,12 +91,12 @@ def board(request, slug: str):
     pending = pending_views_many([t.pk for t in rows])
     for t in rows:
         t.views_shown = t.view_count + pending.get(t.pk, 0)
-    return render(request, "forum/board.html", using="jinja2", context={
+    context = {
         "board": board, "children": children, "stickies": stickies, "moved": moved,
-        "page": page,
-        "digest": digest, "is_paginated": paginator.num_pages > 1,
+        "page": page, "digest": digest, "is_paginated": paginator.num_pages > 1,
         "credit_rules": rules_for_board(board.pk),  # 本版积分规则 (cached)
-    })
+    }
+    return context, {"page_number": page.number}
 
 
 def _threads_per_page() -> int:
