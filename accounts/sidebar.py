@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.core.cache import cache
 from django.db.models import Q
 
+from forum import request_cache
+
 from .models import Profile
 
 CACHE_KEY = "people:sidebar:v1"
@@ -43,7 +45,7 @@ def _rank_key(profile: Profile):
 
 
 def people_sidebar() -> dict:
-    data = cache.get(CACHE_KEY)
+    data = request_cache.get(CACHE_KEY)
     if data is not None:
         return data
     top_ids = (

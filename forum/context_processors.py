@@ -6,12 +6,13 @@ query on a warm cache.
 
 from django.core.cache import cache
 
+from . import request_cache
 from .models import Board, Category, SiteSettings
 from .signals import NAV_CACHE_KEY, SITE_CACHE_KEY
 
 
 def _nav():
-    nav = cache.get(NAV_CACHE_KEY)
+    nav = request_cache.get(NAV_CACHE_KEY)
     if nav is None:
         boards = list(Board.objects.filter(parent__isnull=True).values(
             "category_id", "name", "slug"))
@@ -24,7 +25,7 @@ def _nav():
 
 
 def site_settings() -> dict:
-    site = cache.get(SITE_CACHE_KEY)
+    site = request_cache.get(SITE_CACHE_KEY)
     if site is None:
         s = SiteSettings.load()
         site = {

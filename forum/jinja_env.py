@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.template.backends.utils import csrf_input
 from django.template.defaultfilters import urlencode
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from jinja2 import Environment, pass_context
@@ -88,7 +90,9 @@ def bound_helpers(request) -> dict:
         key = (urlconf, prefix, name, *args)
         return urls.get(key) or _reverse(key)
 
-    return {"_": bound_gettext, "gettext": bound_gettext, "url": bound_url}
+    return {"_": bound_gettext, "gettext": bound_gettext, "url": bound_url,
+            # The backend's csrf_input is made anew at every use; this one once, when used.
+            "csrf_input": SimpleLazyObject(lambda: csrf_field(request))}
 
 
 _plurals: dict[tuple, Markup] = {}
@@ -110,8 +114,21 @@ def url(name: str, *args) -> str:
     return _urls.get(key) or _reverse(key)
 
 
+_statics: dict[str, str] = {}
+
+
 def static(path: str) -> str:
-    return staticfiles_storage.url(path)
+    # The manifest maps a name to one hashed URL for the life of the process.
+    return _statics.get(path) or _remember(_statics, path, staticfiles_storage.url(path))
+
+
+def csrf_field(request) -> str:
+    """The CSRF hidden input, made once per request (each making masks the token anew;
+    a page holds several forms)."""
+    field = getattr(request, "_forum_csrf_field", None)
+    if field is None:
+        field = request._forum_csrf_field = csrf_input(request)
+    return field
 
 
 def truncatechars(value, length: int) -> str:

@@ -69,6 +69,8 @@ MIDDLEWARE = [
     # CSRF and auth, which a request without a session cookie does not need on a hit.
     "forum.page_cache.GuestPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # One MGET for what every page reads from the cache (forum/request_cache.py).
+    "forum.request_cache.PrefetchMiddleware",
     "forum.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

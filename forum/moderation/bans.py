@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import permissions
+from .. import permissions, request_cache
 from . import log, notify
 from .models import Ban
 
@@ -61,7 +61,7 @@ def refusal_for(user) -> str | None:
 
 # --- writes ------------------------------------------------------------------------------
 
-def _kick_key(user_id: int) -> str:
+def kick_key(user_id: int) -> str:
     return f"forum:ban:kick:{user_id}"
 
 
@@ -69,7 +69,7 @@ def _flag_for_kick(ban: Ban) -> None:
     timeout = None
     if ban.expires_at:
         timeout = max(1, int((ban.expires_at - timezone.now()).total_seconds()) + 1)
-    cache.set(_kick_key(ban.user_id), 1, timeout)
+    cache.set(kick_key(ban.user_id), 1, timeout)
 
 
 def validate_ban(*, user, actor, scope: str, reason: str,
@@ -130,7 +130,7 @@ def lift_ban(*, ban: Ban, actor, reason: str = "") -> bool:
         )
         notify.notify(recipient=locked.user, actor=actor, action="lift_ban", reason=reason)
         user_id = locked.user_id
-        transaction.on_commit(lambda: cache.delete(_kick_key(user_id)))
+        transaction.on_commit(lambda: cache.delete(kick_key(user_id)))
     ban.lifted_at = locked.lifted_at
     return True
 
@@ -159,10 +159,10 @@ class BanMiddleware:
 
         session = getattr(request, "session", None)
         user_id = session.get(SESSION_KEY) if session is not None else None
-        if user_id and cache.get(_kick_key(user_id)):
+        if user_id and request_cache.get(kick_key(user_id)):
             ban = Ban.objects.active().filter(user_id=user_id, scope=Ban.Scope.ACCESS).first()
             if ban is None:
-                cache.delete(_kick_key(user_id))
+                cache.delete(kick_key(user_id))
             else:
                 logout(request)
                 return render(request, "forum/moderation/banned.html",

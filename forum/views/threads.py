@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -13,6 +12,7 @@ from accounts.sidebar import people_sidebar
 
 from .. import floors, page_cache, permissions
 from ..forms import ReplyForm
+from ..jinja_env import csrf_field
 from ..models import Post, Thread
 from ..moderation import toolbar
 from ..moderation.redirects import follow_merged
@@ -31,7 +31,7 @@ def thread(request, thread_id: int):
     count_view(thread.pk)
     # Guests get no CSRF token: it would set a cookie and make the page uncacheable.
     page.render_floors(here=request.get_full_path(),
-                       csrf=csrf_input(request) if request.user.is_authenticated else "")
+                       csrf=csrf_field(request) if request.user.is_authenticated else "")
     reply_form = ReplyForm() if page.can_reply else None
     return render(request, "forum/thread.html", using="jinja2", context={
         "thread": thread, "tp": page, "reply_form": reply_form,
