@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,10 +50,23 @@ def remove_favorite(*, user, thread) -> bool:
     return bool(deleted)
 
 
+def with_favorite_state(threads: QuerySet, user) -> QuerySet:
+    """Annotate `viewer_favorited` on each thread, in the thread's own query (an EXISTS
+    on the favorites' unique index); guests get nothing."""
+    if not user.is_authenticated:
+        return threads
+    mine = Favorite.objects.filter(user_id=user.pk, thread_id=OuterRef("pk"))
+    return threads.annotate(viewer_favorited=Exists(mine))
+
+
 def is_favorite(user, thread) -> bool:
-    """One indexed lookup per page; guests have no favorites (no query)."""
+    """From the thread's query when it was annotated (with_favorite_state), else one
+    indexed lookup; guests have no favorites (no query)."""
     if not user.is_authenticated:
         return False
+    known = getattr(thread, "viewer_favorited", None)
+    if known is not None:
+        return bool(known)
     return Favorite.objects.filter(user_id=user.pk, thread_id=thread.pk).exists()
 
 

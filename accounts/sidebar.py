@@ -63,5 +63,5 @@ def people_sidebar() -> dict:
     featured = sorted((p for p in rows if getattr(p.user, "featured", None) is not None),
                       key=lambda p: (p.user.featured.position, p.user.featured.pk))
     data = {"top": [_card(p) for p in ranked], "featured": [_card(p) for p in featured]}
-    cache.set(CACHE_KEY, data, TTL)
+    request_cache.set(CACHE_KEY, data, TTL)
     return data

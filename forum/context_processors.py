@@ -4,7 +4,6 @@ Both are cached (and forgotten by forum.signals on change) so the chrome costs n
 query on a warm cache.
 """
 
-from django.core.cache import cache
 
 from . import request_cache
 from .models import Board, Category, SiteSettings
@@ -20,7 +19,7 @@ def _nav():
             {"name": c.name, "boards": [b for b in boards if b["category_id"] == c.pk]}
             for c in Category.objects.all()
         ]
-        cache.set(NAV_CACHE_KEY, nav, 600)
+        request_cache.set(NAV_CACHE_KEY, nav, 600)
     return nav
 
 
@@ -33,7 +32,7 @@ def site_settings() -> dict:
             "contact_email": s.contact_email, "record_number": s.record_number,
             "hide_open_after_days": s.hide_open_after_days,
         }
-        cache.set(SITE_CACHE_KEY, site, 600)
+        request_cache.set(SITE_CACHE_KEY, site, 600)
     return site
 
 

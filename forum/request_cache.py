@@ -2,8 +2,9 @@
 
 A member's page read the site settings (twice), the board navigation, the ban flag and
 the people sidebar as five cache round trips. The middleware fetches them together at
-the start of a GET and the readers look here first (`get`); anything not prefetched,
-and every request that may write, goes to the cache as before. Only for the request
+the start of a GET and the readers look here first (`get`, and `set` after a
+miss); anything not prefetched, and every request that may write, goes to the cache
+as before. Only for the request
 that fetched them (a context variable, reset at its end): nothing outlives it.
 """
 
@@ -27,6 +28,14 @@ def get(key: str):
         if value is not _MISSING:
             return value
     return cache.get(key)
+
+
+def set(key: str, value, timeout) -> None:  # noqa: A001 - the cache API's name
+    """cache.set(), and this request's later get() sees the new value too."""
+    cache.set(key, value, timeout)
+    found = _found.get()
+    if found is not None and key in found:
+        found[key] = value
 
 
 def page_keys() -> list[str]:

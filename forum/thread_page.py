@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.safestring import mark_safe
 
+from accounts.favorites import with_favorite_state
+
 from . import floors, permissions, post_rows, rendered_floors
 from .jammer import jam
 from .markup import MARKER_RE, HideRule
@@ -39,12 +41,14 @@ class Floor:
     html: str = ""  # the whole floor, set by ThreadPage.render_floors
 
 
-def get_thread_for(user, thread_id: int) -> Thread:
+def get_thread_for(user, thread_id: int, *, favorite_state: bool = False) -> Thread:
+    """The thread if `user` may see it, else 404. `favorite_state`: with the 收藏
+    button's state in the same query (for a page that shows it, not for writers)."""
+    threads = Thread.objects.select_related("board", "board__category", "author")
+    if favorite_state:
+        threads = with_favorite_state(threads, user)
     try:
-        thread = (
-            Thread.objects.select_related("board", "board__category", "author")
-            .get(pk=thread_id)
-        )
+        thread = threads.get(pk=thread_id)
     except Thread.DoesNotExist:
         raise Http404 from None
     permissions.ensure_can_see_thread(user, thread)

@@ -23,7 +23,7 @@ from ..views_counter import count_view
 @page_cache.guest_page("thread")  # served to guests from the cache (forum/page_cache.py)
 @follow_merged
 def thread(request, thread_id: int):
-    thread = get_thread_for(request.user, thread_id)
+    thread = get_thread_for(request.user, thread_id, favorite_state=True)
     page = ThreadPage(
         thread, request.user, page=request.GET.get("page"),
         order=request.GET.get("order", "asc"), author_id=request.GET.get("author"),
@@ -36,7 +36,7 @@ def thread(request, thread_id: int):
     return render(request, "forum/thread.html", using="jinja2", context={
         "thread": thread, "tp": page, "reply_form": reply_form,
         "read_mode": request.GET.get("mode") == "read",
-        "favorited": is_favorite(request.user, thread),  # 收藏: one query, members only
+        "favorited": is_favorite(request.user, thread),  # 收藏: from the thread's query
         "people_sidebar": people_sidebar(),  # 排行榜 top 5, 作者专栏 (cached)
         "mod": toolbar.for_thread(thread, request.user) if page.can_moderate else None,
     })
