@@ -294,6 +294,8 @@ def load_rounds(page_set: dict, args) -> dict:
         cases.append((f"{label}|guest", forum + url, None, None))
         cases.append((f"{label}|member", forum + url, page_set["cookie"], None))
     cases.append(("reply POST|member", forum + page_set["reply"], None, str(script)))
+    if args.only:  # a quick probe of some pages (their keys contain one of the words)
+        cases = [case for case in cases if any(word in case[0] for word in args.only)]
     runs: dict[str, list[dict]] = {key: [] for key, *_ in cases}
     runs["ceiling"] = []
     every = max(1, len(cases) // 3)
@@ -435,6 +437,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="wrk -t")
     parser.add_argument("--connections", type=int, default=8, help="wrk -c")
     parser.add_argument("--memory-requests", type=int, default=20_000)
+    parser.add_argument("--only", nargs="*", default=[],
+                        help="run only the pages whose key ('label|role') holds a word")
     parser.add_argument("--skip", nargs="*", default=[], choices=["load", "memory", "writes"])
     parser.add_argument("--label", default="",
                         help="a variant's name: saved as results/<engine>-<label>.json")
