@@ -192,16 +192,22 @@ def _recipients(post, thread_author_id: int, *, author_id: int | None) -> dict[i
     return recipients
 
 
-def post_created(*, post, title: str, recipients: dict[int, str]) -> None:
-    """Write a new post's notices inside the post's transaction (see post_recipients).
+def post_created(*, post, title: str, recipients: dict[int, str],
+                 count_unread: bool = True) -> dict[int, str]:
+    """Write a new post's notices inside the post's transaction (see post_recipients);
+    returns whom they went to.
 
     The caller has locked the recipients' profile rows together with the author's,
     in id order (accounts.credits.lock_profiles), so two members notifying each
-    other at once queue instead of deadlocking."""
+    other at once queue instead of deadlocking. With count_unread=False the notices
+    are written before those locks and the caller moves the returned recipients'
+    unread counts itself, with its own locked update of their profiles."""
     if _muted.get() or not recipients:
-        return
+        return {}
     _write_notices(recipients=recipients, actor_id=post.author_id, thread_id=post.thread_id,
-                   post_id=post.pk, excerpt=_post_excerpt(post), data={"title": title})
+                   post_id=post.pk, excerpt=_post_excerpt(post), data={"title": title},
+                   count_unread=count_unread)
+    return recipients
 
 
 def _post_excerpt(post) -> str:
@@ -303,7 +309,8 @@ def _deliver(*, recipients: dict[int, str], actor_id: int | None, thread_id=None
 
 def _write_notices(*, recipients: dict[int, str], actor_id: int | None, thread_id=None,
                    post_id=None, excerpt: str = "", data: dict | None = None,
-                   send_email: bool = True, at=None) -> list[Notification]:
+                   send_email: bool = True, at=None,
+                   count_unread: bool = True) -> list[Notification]:
     """Insert the notices and move the unread counts (in the caller's transaction);
     their emails are sent once it commits."""
     now = at or timezone.now()
@@ -313,9 +320,10 @@ def _write_notices(*, recipients: dict[int, str], actor_id: int | None, thread_i
                      created_at=now, email_pending=send_email and kind in EMAIL_KINDS)
         for uid, kind in sorted(recipients.items())
     ])
-    Profile.objects.filter(user_id__in=list(recipients)).update(
-        unread_notification_count=F("unread_notification_count") + 1
-    )
+    if count_unread:
+        Profile.objects.filter(user_id__in=list(recipients)).update(
+            unread_notification_count=F("unread_notification_count") + 1
+        )
     pending = [n.pk for n in created if n.email_pending]
     if pending:
         transaction.on_commit(partial(_send_after_commit, pending), robust=True)

@@ -248,6 +248,26 @@ def reply_created(*, post, thread, at, plan: PostPlan | None = None) -> None:
                           "at": at, "thread_id": thread.pk, "post_id": post.pk})
 
 
+# forum.services' reply path on PostgreSQL splits reply_created in two: the notices
+# before it locks the thread (the post's id is taken from its sequence first), the
+# credit once its one locking statement has locked the thread, the board and the
+# author's and recipients' profiles, in that order, and moved their counters.
+
+def reply_notices(*, post, title: str, plan: PostPlan) -> list[int]:
+    """The reply's notices, before any lock; returns whom they went to (the caller
+    moves these members' unread counts in its locked profile update)."""
+    return list(notifications.post_created(post=post, title=title,
+                                           recipients=plan.recipients, count_unread=False))
+
+
+def reply_credit(*, post, thread, at, plan: PostPlan, state: dict) -> None:
+    """The author's credit for a reply, under the caller's lock of the author's profile
+    (`state`: {user_id: [credits, level_id]} as locked)."""
+    credits.grant(post.author_id, state=state, full=plan.credit_full,
+                  action=CreditAction.REPLY, board_id=thread.board_id, at=at,
+                  thread_id=thread.pk, post_id=post.pk)
+
+
 def post_deleted(*, post, thread, actor, reason: str = "") -> None:
     """A reply was deleted: its credit goes (if it counted), a moderator's penalty comes."""
     refs = {"board_id": thread.board_id, "thread_id": thread.pk}

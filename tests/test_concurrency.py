@@ -127,3 +127,29 @@ def test_replies_racing_moderation_keep_counters_exact():
                   .values_list("floor", flat=True))
     assert floors == list(range(1, len(floors) + 1))
     assert {k: v for k, v in recount_all().items() if v} == {}
+
+
+def test_replies_to_the_threads_of_one_board_keep_its_last_post_the_newest():
+    """Writers on different threads meet on their board's row: the posts are stamped
+    in the order they take it, so the board's last post is the newest one (recount
+    compares it with the newest by time)."""
+    board = make_board()
+    threads = [make_thread(board=board) for _ in range(4)]
+    repliers = [make_user() for _ in range(WORKERS)]
+
+    def reply_many(i: int) -> None:
+        own = Thread.objects.get(pk=threads[i % len(threads)].pk)
+        for k in range(PER_WORKER):
+            services.create_reply(thread=own, author=repliers[i], body=f"{i}-{k}")
+
+    assert run_together(reply_many) == []
+
+    newest = Post.objects.filter(thread__board=board).order_by("-created_at", "-id").first()
+    assert Board.objects.get(pk=board.pk).last_post_id == newest.pk
+    for thread in threads:
+        floors = list(Post.objects.filter(thread=thread).order_by("floor")
+                      .values_list("floor", "created_at"))
+        assert [f for f, _at in floors] == list(range(1, len(floors) + 1))
+        times = [at for _f, at in floors]
+        assert times == sorted(times)  # floor order is time order
+    assert {k: v for k, v in recount_all().items() if v} == {}

@@ -8,13 +8,15 @@ import random
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Max, Min
+from django.db import connection
+from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 
-from accounts.models import Profile
+from accounts.models import CreditLog, Notification, Profile
 from forum import services
 from forum.models import Board, Post, Tag, Thread
 from forum.recount import recount_all
+from forum.search.backends import TABLE as SEARCH_TABLE
 from tests.factories import (
     fresh,
     make_board,
@@ -27,6 +29,7 @@ from tests.factories import (
     make_user,
     opening_post,
 )
+from tests.people_helpers import people_defaults  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -504,6 +507,59 @@ def test_refused_reply_writes_nothing(thread, member, staff):
     assert (row_counts(), counter_snapshot()) == before
 
 
+def test_a_reply_through_an_out_of_date_copy_of_the_thread_sees_the_thread_as_it_is(
+        thread, member, staff, people_defaults):  # noqa: F811
+    """The caller's copy may be older than the thread: the reply is checked and written
+    against the thread's row as it is when the reply locks it."""
+    stale = Thread.objects.get(pk=thread.pk)
+    services.set_thread_flags(thread=thread, actor=staff, is_closed=True)
+    before = (row_counts(), counter_snapshot())
+    with pytest.raises(PermissionDenied):
+        services.create_reply(thread=stale, author=member, body="已经关了")
+    assert (row_counts(), counter_snapshot()) == before
+
+    closed = Thread.objects.get(pk=thread.pk)
+    services.set_thread_flags(thread=thread, actor=staff, is_closed=False)
+    post = services.create_reply(thread=closed, author=member, body="又开了")
+    assert (post.floor, post.thread_id) == (2, thread.pk)
+    assert (closed.last_floor, closed.reply_count) == (2, 1)
+
+    old_title = Thread.objects.get(pk=thread.pk)
+    Thread.objects.filter(pk=thread.pk).update(title="改过的标题")
+    post = services.create_reply(thread=old_title, author=member, body="标题改了")
+    assert post.floor == 3
+    assert Notification.objects.get(post=post).data == {"title": "改过的标题"}
+    assert {k: v for k, v in recount_all().items() if v} == {}
+
+
+def test_a_reply_moves_every_counter_it_touches(thread, author, member, people_defaults):  # noqa: F811
+    """Floor, thread, board (today too), the author's posts and credit, the notified
+    member's unread count, the notice and the search entry: one reply, each once."""
+    other = make_user("other")
+    before = Board.objects.get(pk=thread.board_id)
+    post = services.create_reply(thread=thread, author=member,
+                                 body=f"回复 @{other.username} 看看")
+    post = Post.objects.get(pk=post.pk)
+    thread = Thread.objects.get(pk=thread.pk)
+    board = Board.objects.get(pk=thread.board_id)
+    assert post.floor == 2 and post.author_id == member.pk and post.html
+    assert (thread.last_floor, thread.reply_count, thread.last_post_at,
+            thread.last_poster_id) == (2, 1, post.created_at, member.pk)
+    assert (board.post_count, board.posts_today, board.last_post_id) == (
+        before.post_count + 1, before.posts_today + 1, post.pk)
+    assert timezone.localdate(post.created_at) == board.today_date
+    assert Profile.objects.get(user=member).post_count == 1
+    assert CreditLog.objects.get(user=member, action="reply").post_id == post.pk
+    assert Profile.objects.get(user=member).credits == CreditLog.objects.filter(
+        user=member).aggregate(s=Sum("amount"))["s"]
+    assert sorted(Notification.objects.filter(post=post).values_list("recipient_id", "kind")) \
+        == sorted([(author.pk, "reply"), (other.pk, "mention")])
+    for user in (author, other):
+        assert Profile.objects.get(user=user).unread_notification_count == 1
+    assert search_count() == Post.objects.count()
+    assert {k: v for k, v in recount_all().items() if v} == {}
+
+
 def test_failure_midway_through_create_thread_leaves_nothing_behind(board, author, monkeypatch):
     """The thread and its opening post are rolled back with the failed tag write."""
     def broken_set_tags(**kwargs):
@@ -517,13 +573,38 @@ def test_failure_midway_through_create_thread_leaves_nothing_behind(board, autho
     assert (row_counts(), counter_snapshot()) == before
 
 
-def test_failure_midway_through_create_reply_leaves_nothing_behind(thread, member,
-                                                                  monkeypatch):
-    def broken_bump(*args, **kwargs):
+def search_count() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {SEARCH_TABLE}")  # noqa: S608 - a constant
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize(("step", "engines"), [
+    # Before the locks on PostgreSQL, after them elsewhere.
+    ((services.search_index, "index_new_post"), {"postgresql", "sqlite"}),
+    ((services.people, "reply_notices"), {"postgresql"}),
+    ((services.people, "reply_credit"), {"postgresql"}),  # after its one statement
+    ((services.people, "reply_created"), {"sqlite"}),  # credit and notices
+    ((services.page_cache, "bump_thread"), {"postgresql", "sqlite"}),  # the last step
+])
+def test_failure_midway_through_create_reply_leaves_nothing_behind(
+        thread, member, author, monkeypatch, step, engines, people_defaults):  # noqa: F811
+    if connection.vendor not in engines:
+        pytest.skip(f"not a step of the {connection.vendor} reply path")
+
+    def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "_bump_board", broken_bump)
-    before = (row_counts(), counter_snapshot())
+    monkeypatch.setattr(*step, broken)
+    author.email = "author@example.com"  # the reply notifies and mails the thread's author
+    author.save()
+    written = (Notification, CreditLog)
+
+    def everything():
+        return (row_counts(), counter_snapshot(), [m.objects.count() for m in written],
+                search_count())
+
+    before = everything()
     with pytest.raises(RuntimeError):
         services.create_reply(thread=thread, author=member, body="半截")
-    assert (row_counts(), counter_snapshot()) == before
+    assert everything() == before
