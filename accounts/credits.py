@@ -17,10 +17,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -219,19 +221,45 @@ def _awards_in_cycle(user_id: int, action: str, rule: Rule, at) -> int:
     return earlier[:rule.limit].count()
 
 
+def _full_key(user_id: int, action: str, rule: Rule, at) -> str | None:
+    """Cache key saying the member's cycle of this rule (as it is now) is full; None
+    for cycles that can empty again (a sliding interval) or have no limit."""
+    if rule.cycle not in (Cycle.DAILY, Cycle.ONCE):
+        return None
+    start = _cycle_start(rule, at)
+    return (f"people:cycle-full:v1:{user_id}:{action}:{rule.board_id}:{rule.cycle}:"
+            f"{rule.limit}:{start.isoformat() if start else 'ever'}")
+
+
+def _remember_full(user_id: int, action: str, rule: Rule, at) -> None:
+    key = _full_key(user_id, action, rule, at)
+    if key is not None:
+        cache.set(key, True, FULL_SECONDS)
+
+
+# A full daily cycle is looked up under the key of its day, so the entry only needs
+# to outlive the day; a full once-only cycle is counted again after this.
+FULL_SECONDS = 2 * 24 * 3600
+
+
 def cycle_full(user_id: int | None, action: str, *, board_id: int | None = None,
                at=None) -> tuple | None:
-    """Before taking any lock: has the member already reached the rule's limit in the
-    current cycle? Returns the cycle's key if so (for grant's `full`), else None.
+    """Before taking any lock: is the member's cycle of the rule known to be full?
+    Returns the cycle's key if so (for grant's `full`), else None.
 
-    Awards are never removed from the ledger (undoing writes a reversal), so a daily
-    or once-only cycle that is full stays full; a sliding interval may not."""
+    Known from the cache, where grant() notes a cycle it found or made full. Awards
+    are never removed from the ledger (undoing writes a reversal), so a daily or
+    once-only cycle that is full stays full (the key names the rule's limit and the
+    cycle's start: a new limit or a new day is a new key); a sliding interval may
+    empty again and is never noted. A busy member whose day is full costs no count
+    of the ledger at all; the others are counted under the lock, as they must be."""
     rule = rule_for(action, board_id)
     if (user_id is None or rule is None or not rule.amount
             or rule.cycle in (Cycle.UNLIMITED, Cycle.INTERVAL)):
         return None
     at = at or timezone.now()
-    if _awards_in_cycle(user_id, action, rule, at) < rule.limit:
+    key = _full_key(user_id, action, rule, at)
+    if key is None or not cache.get(key):
         return None
     return (rule.cycle, rule.limit, _cycle_start(rule, at))
 
@@ -253,11 +281,19 @@ def grant(user_id: int, action: str, *, board_id: int | None = None, at=None,
         return 0
     if state is None or user_id not in state:
         state = lock_profiles([user_id])
-    if rule.cycle != Cycle.UNLIMITED and _awards_in_cycle(user_id, action, rule,
-                                                          at) >= rule.limit:
-        return 0
+    if rule.cycle != Cycle.UNLIMITED:
+        earned = _awards_in_cycle(user_id, action, rule, at)
+        if earned >= rule.limit:
+            # Committed awards only (this transaction wrote none of this action yet):
+            # full whatever becomes of this transaction.
+            _remember_full(user_id, action, rule, at)
+            return 0
     refs = {"board_id": board_id, **refs}
-    return _write([Entry(user_id, action, Kind.AWARD, rule.amount, at, refs)], state)
+    applied = _write([Entry(user_id, action, Kind.AWARD, rule.amount, at, refs)], state)
+    if applied and rule.cycle != Cycle.UNLIMITED and earned + 1 >= rule.limit:
+        # This award fills the cycle, once it commits.
+        transaction.on_commit(partial(_remember_full, user_id, action, rule, at))
+    return applied
 
 
 def _key_filter(key: dict) -> Q:
