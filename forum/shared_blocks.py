@@ -47,31 +47,44 @@ def render_listing(kind: str, context: dict, request) -> Markup:
                   .render({**context, "request": _Query(request)}))
 
 
-def listing(request, kind: str, ident: str,
-            build: Callable[[], tuple[dict, dict]]) -> tuple[Markup, dict]:
-    """(the listing of the `kind` page, its facts for the chrome) for this request's
-    query and language: "index", or "board" with its slug as `ident`. `build()` returns
-    (the listing template's context, facts such as the page number shown) when the kept
-    listing is missing or out of date."""
-    query = page_cache.normal_query(request, kind)
-    if query is None or not getattr(settings, "FORUM_PAGE_CACHE", True):
-        context, facts = build()
-        return render_listing(kind, context, request), facts
-    normal, exact = query
-    raw = "|".join((VERSION, kind, ident, translation.get_language(), normal))
+def kept(kind: str, ident: str, name: str, build: Callable[[], object]):
+    """`build()`, kept under the generations of the `kind` page `ident` (see
+    page_cache.generation_keys) and reused while they are unchanged. `name` tells
+    apart what is kept for the same page; the value must not depend on the viewer."""
+    if not getattr(settings, "FORUM_PAGE_CACHE", True):
+        return build()
+    raw = "|".join((VERSION, kind, ident, name))
     key = "sb:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
     gen_keys = page_cache.generation_keys(kind, ident)
     found = redis_native.get_many([key, *gen_keys])
     current = page_cache.generations(gen_keys, found)
     entry = found.get(key)
     if entry is not None and entry[0] == current:
-        return Markup(entry[1]), entry[2]  # noqa: S704 - rendered by render_listing
-    if not exact:  # the listing echoes the query (page links): keep only the normal spelling
-        context, facts = build()
-        return render_listing(kind, context, request), facts
+        return entry[1]
     # Kept for everyone, so as new as its generations: never from a lagging replica.
     with primary():
+        value = build()
+    cache.set(key, (current, value), settings.FORUM_PAGE_CACHE_SECONDS)
+    return value
+
+
+def listing(request, kind: str, ident: str,
+            build: Callable[[], tuple[dict, dict]]) -> tuple[Markup, dict]:
+    """(the listing of the `kind` page, its facts for the chrome) for this request's
+    query and language: "index", or "board" with its slug as `ident`. `build()` returns
+    (the listing template's context, facts such as the page number shown) when the kept
+    listing is missing or out of date."""
+
+    def render() -> tuple[str, dict]:
         context, facts = build()
-        html = render_listing(kind, context, request)
-    cache.set(key, (current, str(html), facts), settings.FORUM_PAGE_CACHE_SECONDS)
-    return html, facts
+        return str(render_listing(kind, context, request)), facts
+
+    query = page_cache.normal_query(request, kind)
+    if query is None or not query[1]:
+        # Unknown parameters, or an odd spelling: the listing echoes the query (page
+        # links), so only the normal spelling is kept.
+        html, facts = render()
+    else:
+        html, facts = kept(kind, ident, f"listing|{translation.get_language()}|{query[0]}",
+                           render)
+    return Markup(html), facts  # noqa: S704 - rendered by render_listing

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 from django.db.models import Q
 from django.http import Http404
@@ -16,7 +17,7 @@ from django.utils.safestring import mark_safe
 
 from accounts.favorites import with_favorite_state
 
-from . import floors, permissions, post_rows, rendered_floors
+from . import floors, permissions, post_rows, rendered_floors, shared_blocks
 from .jammer import jam
 from .markup import MARKER_RE, HideRule
 from .models import Post, Thread
@@ -39,6 +40,11 @@ class Floor:
     body: str  # safe HTML for this viewer
     hidden_notices: int  # how many hidden blocks this viewer cannot read
     html: str = ""  # the whole floor, set by ThreadPage.render_floors
+
+
+class TagRef(NamedTuple):
+    slug: str
+    name: str
 
 
 def get_thread_for(user, thread_id: int, *, favorite_state: bool = False) -> Thread:
@@ -185,8 +191,11 @@ class ThreadPage:
         return self.author_id is not None
 
     @cached_property
-    def tags(self):
-        return list(self.thread.tags.all())
+    def tags(self) -> list[TagRef]:
+        # Kept under the thread's page-cache generation, which every tag change bumps
+        # (their order, by how many threads use each, may lag FORUM_PAGE_CACHE_SECONDS).
+        return shared_blocks.kept("thread", str(self.thread.pk), "tags", lambda: [
+            TagRef(slug, name) for slug, name in self.thread.tags.values_list("slug", "name")])
 
     @cached_property
     def can_reply(self) -> bool:  # asked once per floor

@@ -99,3 +99,12 @@ def test_a_page_past_the_end_shows_the_last_page_title(client_for, board, author
     client.get(board.get_absolute_url() + "?page=2")
     page = client.get(board.get_absolute_url() + "?page=99").content.decode()
     assert "第 2 页" in page[page.index("<title>"):page.index("</title>")]
+
+
+def test_a_threads_tags_change_at_once_for_members(client_for, board, author, member):
+    thread = make_thread(board=board, author=author, tags=["旧标签"])
+    client = client_for(member)
+    assert "旧标签" in client.get(thread.get_absolute_url()).content.decode()
+    services.edit_post(post=opening_post(thread), editor=author, body="正文", tags=["新标签"])
+    page = client.get(thread.get_absolute_url()).content.decode()
+    assert "新标签" in page and "旧标签" not in page
