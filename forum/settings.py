@@ -136,6 +136,14 @@ def _database(url: str) -> dict:
     if config["ENGINE"] == "django.db.backends.postgresql":
         options = config.setdefault("OPTIONS", {})
         options["options"] = f"-c jit=off {options.get('options', '')}".strip()
+        # Server-side prepared statements: psycopg prepares a query the connection has
+        # run DATABASE_PREPARE_THRESHOLD times, and PostgreSQL stops planning it anew
+        # (planning was most of its CPU for a member's page). "off" for a pooler in
+        # transaction mode that cannot keep them (PgBouncer < 1.21; docs/deploy.md).
+        threshold = env("DATABASE_PREPARE_THRESHOLD", "5")
+        if threshold != "off":
+            options["server_side_binding"] = True
+            options["prepare_threshold"] = int(threshold)
     return config
 
 
