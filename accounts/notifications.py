@@ -210,6 +210,26 @@ def post_created(*, post, title: str, recipients: dict[int, str],
     return recipients
 
 
+def post_notices(*, post, title: str,
+                 recipients: dict[int, str]) -> tuple[Notification, list[tuple]]:
+    """For a writer that inserts a new post's notices in its own statement (forum's
+    reply path on PostgreSQL): what every notice shares, as an unsaved Notification
+    (actor, thread, excerpt, data), and (recipient id, kind, email pending) per
+    recipient in id order, none when muted. The writer moves their unread counts
+    with its locked update of their profiles and hands mail_after_commit the ids of
+    those with email pending."""
+    shared = Notification(actor_id=post.author_id, thread_id=post.thread_id,
+                          excerpt=_post_excerpt(post)[:200], data={"title": title})
+    if _muted.get() or not recipients:
+        return shared, []
+    return shared, [(uid, kind, kind in EMAIL_KINDS) for uid, kind in sorted(recipients.items())]
+
+
+def mail_after_commit(ids: list[int]) -> None:
+    if ids:
+        transaction.on_commit(partial(_send_after_commit, list(ids)), robust=True)
+
+
 def _post_excerpt(post) -> str:
     from forum import markup
 

@@ -213,6 +213,10 @@ class PostPlan:
 
     recipients: dict[int, str] = field(default_factory=dict)
     credit_full: tuple | None = None
+    # False when no credit can come of the post: no rule, a zero amount, or a cycle
+    # known to be full (the writer then needs no profile state and no transaction
+    # after its own statement).
+    credit_due: bool = True
 
 
 def plan_post(*, post, author, thread_author_id: int, board_id: int, opening: bool,
@@ -223,8 +227,9 @@ def plan_post(*, post, author, thread_author_id: int, board_id: int, opening: bo
     recipients = (notifications.post_recipients(post=post, author_id=author.pk,
                                                 thread_author_id=thread_author_id)
                   if at is None else {})
-    return PostPlan(recipients, credits.cycle_full(author.pk, action, board_id=board_id,
-                                                   at=at))
+    full = credits.cycle_full(author.pk, action, board_id=board_id, at=at)
+    rule = credits.rule_for(action, board_id)
+    return PostPlan(recipients, full, bool(rule and rule.amount) and full is None)
 
 
 def _post_written(*, post, title: str, plan: PostPlan | None, credit: dict) -> None:
@@ -248,16 +253,19 @@ def reply_created(*, post, thread, at, plan: PostPlan | None = None) -> None:
                           "at": at, "thread_id": thread.pk, "post_id": post.pk})
 
 
-# forum.services' reply path on PostgreSQL splits reply_created in two: the notices
-# before it locks the thread (the post's id is taken from its sequence first), the
-# credit once its one locking statement has locked the thread, the board and the
-# author's and recipients' profiles, in that order, and moved their counters.
+# forum.services' reply path on PostgreSQL splits reply_created in two: its one
+# statement, which locks the thread, the board and the author's and recipients'
+# profiles in that order, writes the notices and moves the counters; then, if one
+# may be due, the author's credit.
 
-def reply_notices(*, post, title: str, plan: PostPlan) -> list[int]:
-    """The reply's notices, before any lock; returns whom they went to (the caller
-    moves these members' unread counts in its locked profile update)."""
-    return list(notifications.post_created(post=post, title=title,
-                                           recipients=plan.recipients, count_unread=False))
+def reply_notice_values(*, post, title: str, plan: PostPlan) -> tuple:
+    """What that statement inserts as the reply's notices (notifications.post_notices)."""
+    return notifications.post_notices(post=post, title=title, recipients=plan.recipients)
+
+
+def reply_mail(ids: list[int]) -> None:
+    """The mail of the notices that statement wrote, once it has committed."""
+    notifications.mail_after_commit(ids)
 
 
 def reply_credit(*, post, thread, at, plan: PostPlan, state: dict) -> None:

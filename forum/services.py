@@ -8,6 +8,7 @@ half-written. Rate limits and double-submit guards belong to the views.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import uuid
 from collections import Counter
@@ -280,53 +281,69 @@ def create_reply(*, thread: Thread, author, body: str, author_ip: str | None = N
     return post
 
 
-# --- a reply on PostgreSQL: one statement under the locks ------------------------------
+# --- a reply on PostgreSQL: one statement ---------------------------------------------
 #
 # Every reply to a thread queues on the thread's row lock (and every reply in a board
 # on the board's), so what counts is how long a writer holds them. The path above
-# takes them first and then runs a dozen statements, with Python between each. Here
-# the post's id comes from its sequence first, so the rows that only point at the
-# post (notices, the search entry; their foreign keys are checked at commit) are
-# written before any lock; then one statement locks the thread, the board and the
-# profiles in the order every writer takes them (thread, board, profiles by id),
-# allocates the floor, stamps the time (the database's clock, read once the board is
-# locked: posts are stamped in the order they take the board, so the board's last
-# post is its newest) and moves every counter. The author's credit follows (nothing
-# to write when the day's cycle is full, the common case for a busy member), then
-# the commit. What the checks before the lock relied on (thread open or the author
-# moderates, not deleted, its board and title) is checked again by that statement;
-# if anything changed, it writes nothing and the reply takes the path above.
+# takes them first and then runs a dozen statements, with Python between each: under
+# load the process holding the locks waits for a CPU between every two of them. Here
+# one statement does it all: locks the thread, the board and the profiles in the
+# order every writer takes them (thread, board, profiles by id), allocates the floor,
+# stamps the time (the database's clock, read once the board is locked: posts are
+# stamped in the order they take the board, so the board's last post is its newest),
+# writes the post, its search entry and its notices, and moves every counter. Out of
+# a transaction it commits by itself, so no Python runs while the locks are held.
+# Inside one (an outer atomic block), or when the author may earn a credit (which
+# needs the ledger counted under the profile lock) or the post places attachments,
+# it runs in a transaction with those steps after it.
+#
+# What the checks before the statement relied on (thread open or the author
+# moderates, not deleted, its board and title) is checked again by the statement on
+# the locked row; if anything changed it writes nothing and the reply takes the path
+# above, which reads the thread under its lock and refuses or writes as it always did.
 
 class _ThreadChanged(Exception):
     pass
 
 
+def _typed(field) -> str:
+    """A parameter typed as the column (a bare literal in a SELECT list is text); no
+    length on varchar, whose cast would cut a long value where the insert fails."""
+    kind = field.db_type(connection)
+    return "varchar" if kind.startswith("varchar") else kind
+
+
 _REPLY_SQL: str | None = None
+_REPLY_POST_SET = {"floor": "t.last_floor", "created_at": "ts.at"}
+_REPLY_NOTICE_SET = {"recipient_id": "r.uid", "kind": "r.kind", "email_pending": "r.mail",
+                     "post_id": "p.id", "created_at": "ts.at"}
 
 
 def _reply_sql() -> str:
     global _REPLY_SQL
     if _REPLY_SQL is None:
+        from accounts.models import Notification
+
+        from .search.backends import TABLE as SEARCH_TABLE
+
         post, thread, board = Post._meta, Thread._meta, Board._meta
-        profile = Profile._meta
-        columns, values = [], []
-        for f in post.concrete_fields:
-            columns.append(connection.ops.quote_name(f.column))
-            if f.primary_key:
-                values.append("%(id)s")
-            elif f.name == "floor":
-                values.append("t.last_floor")
-            elif f.name == "created_at":
-                values.append("ts.at")
-            else:
-                # Typed: a bare literal in a SELECT list would be text. No length on
-                # varchar, whose cast would cut a long value where the insert fails.
-                kind = f.db_type(connection)
-                kind = "varchar" if kind.startswith("varchar") else kind
-                values.append(f"%(f_{f.attname})s::{kind}")
+        profile, notice = Profile._meta, Notification._meta
+        quote = connection.ops.quote_name
+
+        def insert(meta, prefix: str, computed: dict[str, str]) -> tuple[str, str]:
+            columns, values = [], []
+            for f in meta.concrete_fields:
+                if f.primary_key:
+                    continue  # the table's identity
+                columns.append(quote(f.column))
+                values.append(computed.get(f.attname)
+                              or f"%({prefix}{f.attname})s::{_typed(f)}")
+            return ", ".join(columns), ", ".join(values)
+
+        post_columns, post_values = insert(post, "p_", _REPLY_POST_SET)
+        notice_columns, notice_values = insert(notice, "n_", _REPLY_NOTICE_SET)
         user_id = profile.get_field("user").target_field.db_type(connection)
-        # Table, column and type names from the models' metadata; every value is a
-        # parameter: no input reaches the SQL text.
+        kind = _typed(notice.get_field("kind"))
         _REPLY_SQL = f"""
 WITH lt AS (
     SELECT id, last_floor FROM {thread.db_table}
@@ -343,19 +360,31 @@ WITH lt AS (
         reply_count = th.reply_count + 1, last_post_at = ts.at, last_poster_id = %(author)s
     FROM lt, ts WHERE th.id = lt.id
     RETURNING th.last_floor, th.reply_count
+), p AS (
+    INSERT INTO {post.db_table} ({post_columns})
+    SELECT {post_values} FROM t, ts
+    RETURNING id
 ), b AS (
     UPDATE {board.db_table} bo SET post_count = bo.post_count + 1,
         today_post_count = CASE WHEN bo.today_date = d.day THEN bo.today_post_count + 1
                                 ELSE 1 END,
-        today_date = d.day, last_post_id = %(id)s
-    FROM (SELECT ts.board_id, CASE WHEN ts.at < %(midnight)s THEN %(today)s::date
-                                   ELSE %(tomorrow)s::date END AS day FROM ts) d
+        today_date = d.day, last_post_id = p.id
+    FROM p, (SELECT ts.board_id, CASE WHEN ts.at < %(midnight)s THEN %(today)s::date
+                                      ELSE %(tomorrow)s::date END AS day FROM ts) d
     WHERE bo.id = d.board_id
     RETURNING bo.id
-), p AS (
-    INSERT INTO {post.db_table} ({", ".join(columns)})
-    SELECT {", ".join(values)} FROM t, ts
-    RETURNING id
+), s AS (
+    INSERT INTO {SEARCH_TABLE} (post_id, document)
+    SELECT p.id, (CASE WHEN ts.at < %(midnight)s THEN %(doc_today)s
+                       ELSE %(doc_tomorrow)s END)::tsvector FROM p, ts
+    ON CONFLICT (post_id) DO UPDATE SET document = EXCLUDED.document
+    RETURNING post_id
+), n AS (
+    INSERT INTO {notice.db_table} ({notice_columns})
+    SELECT {notice_values}
+    FROM p, ts, unnest(%(notified)s::{user_id}[], %(kinds)s::{kind}[], %(mail)s::boolean[])
+        AS r(uid, kind, mail)
+    RETURNING id, email_pending
 ), l AS (
     SELECT user_id, credits, level_id FROM {profile.db_table}
     WHERE user_id = ANY(%(profiles)s::{user_id}[]) AND EXISTS (SELECT 1 FROM p)
@@ -368,11 +397,12 @@ WITH lt AS (
     FROM l WHERE pr.user_id = l.user_id
     RETURNING pr.user_id
 )
-SELECT t.last_floor, t.reply_count, ts.at,
+SELECT p.id, t.last_floor, t.reply_count, ts.at,
        ARRAY(SELECT ARRAY[l.credits, l.level_id] FROM l WHERE l.user_id = %(author)s),
-       (SELECT count(*) FROM b), (SELECT count(*) FROM p), (SELECT count(*) FROM u)
-FROM t, ts
-"""  # noqa: S608
+       ARRAY(SELECT n.id FROM n WHERE n.email_pending ORDER BY n.id),
+       (SELECT count(*) FROM b), (SELECT count(*) FROM s), (SELECT count(*) FROM n)
+FROM p, t, ts
+"""  # noqa: S608 - table, column and type names from the models' metadata only
     return _REPLY_SQL
 
 
@@ -380,53 +410,59 @@ def _create_reply_postgresql(*, thread: Thread, author, post: Post, plan) -> Pos
     if permissions.reply_refusal(author, thread):
         raise _ThreadChanged  # maybe only this copy: the locking path decides
     post.thread_id, post.author = thread.pk, author
-    with transaction.atomic():
+    provisional = timezone.now()
+    today = timezone.localdate(provisional)
+    tomorrow = today + datetime.timedelta(days=1)
+    midnight = timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time.min))
+    # The search entry's date tokens: the statement picks by the time it stamps.
+    doc_today, doc_tomorrow = (
+        search_index.reply_document(post, at=at, board_id=thread.board_id)
+        for at in (provisional, midnight))
+    shared, notices = people.reply_notice_values(post=post, title=thread.title, plan=plan)
+    notified = [uid for uid, _kind, _mail in notices]
+    params = {
+        "thread": thread.pk, "board": thread.board_id, "title": thread.title,
+        # Passing the checks while closed means the author moderates the board.
+        "closed_ok": bool(thread.is_closed), "author": author.pk,
+        "today": today, "tomorrow": tomorrow, "midnight": midnight,
+        "doc_today": doc_today, "doc_tomorrow": doc_tomorrow,
+        "notified": notified, "kinds": [k for _uid, k, _mail in notices],
+        "mail": [m for _uid, _k, m in notices], "profiles": sorted({author.pk, *notified}),
+    }
+    for prefix, obj, computed in (("p_", post, _REPLY_POST_SET),
+                                  ("n_", shared, _REPLY_NOTICE_SET)):
+        for f in obj._meta.concrete_fields:
+            if not f.primary_key and f.attname not in computed:
+                params[f"{prefix}{f.attname}"] = f.get_db_prep_save(
+                    f.pre_save(obj, True), connection)
+    # One statement that commits by itself, unless a caller's transaction is open or
+    # something must follow it under the same locks.
+    alone = not (connection.in_atomic_block or plan.credit_due
+                 or attachments.referenced_ids(post.body))
+    with contextlib.nullcontext() if alone else transaction.atomic():
+        pre_save.send(sender=Post, instance=post, raw=False, using=connection.alias,
+                      update_fields=None)
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s))",
-                [Post._meta.db_table, Post._meta.pk.column],
-            )
-            post.pk = cursor.fetchone()[0]
-            # Provisional: the search entry's date (checked against the real one below).
-            provisional = timezone.now()
-            post.created_at = provisional
-            search_index.index_new_post(post, title=thread.title, board_id=thread.board_id)
-            notified = people.reply_notices(post=post, title=thread.title, plan=plan)
-            pre_save.send(sender=Post, instance=post, raw=False, using=connection.alias,
-                          update_fields=None)
-            today = timezone.localdate(provisional)
-            tomorrow = today + datetime.timedelta(days=1)
-            params = {
-                "thread": thread.pk, "board": thread.board_id, "title": thread.title,
-                # Passing the checks while closed means the author moderates the board.
-                "closed_ok": bool(thread.is_closed), "author": author.pk, "id": post.pk,
-                "today": today, "tomorrow": tomorrow,
-                "midnight": timezone.make_aware(
-                    datetime.datetime.combine(tomorrow, datetime.time.min)),
-                "profiles": sorted({author.pk, *notified}), "notified": notified,
-            }
-            for f in Post._meta.concrete_fields:
-                if not f.primary_key and f.name not in ("floor", "created_at"):
-                    params[f"f_{f.attname}"] = f.get_db_prep_save(
-                        f.pre_save(post, True), connection)
             cursor.execute(_reply_sql(), params)
             row = cursor.fetchone()
         if row is None:
-            raise _ThreadChanged
-        floor, reply_count, now, author_state, boards, posts, profiles = row
-        if (boards, posts) != (1, 1) or profiles > len(params["profiles"]):
-            raise RuntimeError(f"reply statement wrote {boards} boards, {posts} posts")
+            raise _ThreadChanged  # nothing was written
+        post.pk, floor, reply_count, now, author_state, mail, boards, entries, written = row
+        if (boards, entries, written) != (1, 1, len(notices)):
+            raise RuntimeError(f"reply statement wrote {boards} boards, {entries} search "
+                               f"entries, {written} of {len(notices)} notices")
         post.floor, post.created_at = floor, now
         post._state.adding, post._state.db = False, connection.alias
         post.thread = thread
         post_save.send(sender=Post, instance=post, created=True, update_fields=None,
                        raw=False, using=connection.alias)
-        if timezone.localdate(now) != today:  # midnight passed while waiting
-            search_index.index_new_post(post, title=thread.title, board_id=thread.board_id)
-        attachments.link_to_post(post=post, user=author)
-        if author_state:  # the author has a profile, locked by the statement
-            people.reply_credit(post=post, thread=thread, at=now, plan=plan,
-                                state={author.pk: list(author_state[0])})
+        if not alone:
+            attachments.link_to_post(post=post, user=author)
+            if plan.credit_due and author_state:  # the author's profile, as locked
+                people.reply_credit(post=post, thread=thread, at=now, plan=plan,
+                                    state={author.pk: list(author_state[0])})
+        # Run at once after a statement that committed itself, else at the commit.
+        people.reply_mail(mail)
         page_cache.bump_thread(thread.pk)
         page_cache.bump_board(thread.board_id)
     thread.last_floor, thread.reply_count = floor, reply_count

@@ -153,3 +153,84 @@ def test_replies_to_the_threads_of_one_board_keep_its_last_post_the_newest():
         times = [at for _f, at in floors]
         assert times == sorted(times)  # floor order is time order
     assert {k: v for k, v in recount_all().items() if v} == {}
+
+
+def test_a_reply_that_earns_no_credit_is_one_statement_committing_by_itself(settings):
+    """Out of a transaction, with no credit due (here: the day's cycle is full), the
+    reply is the one locking statement and nothing else until after its commit: the
+    post, the counters, the notice and its mail, the search entry, the page cache."""
+    from django.core import mail
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts import credits
+    from accounts.models import CreditLog, CreditRule, Notification
+    from forum import page_cache
+    from forum.search.backends import TABLE as SEARCH_TABLE
+
+    credits.ensure_default_rules()
+    CreditRule.objects.filter(action="reply", board=None).update(limit=1)
+    credits.forget_rules()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    board = make_board()
+    opener = make_user()
+    opener.email = "opener@example.com"
+    opener.save()
+    thread = make_thread(board=board, author=opener)
+    member = make_user()
+    services.create_reply(thread=thread, author=member, body="第一条: 积分")
+    services.create_reply(thread=thread, author=member, body="第二条: 满了")  # notes it
+    mail.outbox.clear()
+    bumped = []
+    original = page_cache._bump_now
+    page_cache._bump_now = lambda keys: bumped.extend(keys) or original(keys)
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            post = services.create_reply(thread=thread, author=member, body="第三条 搜索词")
+    finally:
+        page_cache._bump_now = original
+    sqls = [q["sql"].lstrip() for q in queries.captured_queries]
+    reply = next(i for i, sql in enumerate(sqls) if sql.startswith("WITH lt AS"))
+    # Before it only reads (cached rules, the mention lookup): no transaction, no write;
+    # after it the mail sender's own transaction and the page cache's board lookup.
+    assert all(sql.upper().startswith("SELECT") for sql in sqls[:reply])
+    assert post.floor == 4 and Post.objects.get(pk=post.pk).floor == 4
+    notice = Notification.objects.get(post=post)
+    assert (notice.recipient_id, notice.kind, notice.email_pending) == (opener.pk, "reply", False)
+    assert [m.to for m in mail.outbox] == [["opener@example.com"]]
+    assert Profile.objects.get(user=opener).unread_notification_count == 3
+    assert CreditLog.objects.filter(user=member, action="reply").count() == 1
+    assert f"pc:g:t:{thread.pk}" in bumped
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {SEARCH_TABLE} WHERE post_id = %s",  # noqa: S608
+                       [post.pk])
+        assert cursor.fetchone()[0] == 1
+    assert {k: v for k, v in recount_all().items() if v} == {}
+
+
+def test_one_statement_replies_under_load_keep_floors_and_counters_exact():
+    """The same race as above, every writer on the one-statement path (no credit rule)."""
+    from accounts import credits
+    from accounts.models import CreditRule, Notification
+
+    CreditRule.objects.filter(action="reply").delete()
+    credits.forget_rules()
+    board = make_board()
+    opener = make_user()
+    thread = make_thread(board=board, author=opener)
+    repliers = [make_user() for _ in range(WORKERS)]
+
+    def reply_many(i: int) -> None:
+        own = Thread.objects.get(pk=thread.pk)
+        for k in range(PER_WORKER):
+            services.create_reply(thread=own, author=repliers[i], body=f"{i}-{k}")
+
+    assert run_together(reply_many) == []
+    total = WORKERS * PER_WORKER
+    floors = list(Post.objects.filter(thread=thread).order_by("floor")
+                  .values_list("floor", flat=True))
+    assert floors == list(range(1, total + 2))
+    assert Notification.objects.filter(thread=thread, recipient=opener).count() == total
+    assert Profile.objects.get(user=opener).unread_notification_count == total
+    last = Post.objects.get(thread=thread, floor=total + 1)
+    assert Board.objects.get(pk=board.pk).last_post_id == last.pk
+    assert {k: v for k, v in recount_all().items() if v} == {}

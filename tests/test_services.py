@@ -580,10 +580,11 @@ def search_count() -> int:
 
 
 @pytest.mark.parametrize(("step", "engines"), [
-    # Before the locks on PostgreSQL, after them elsewhere.
-    ((services.search_index, "index_new_post"), {"postgresql", "sqlite"}),
-    ((services.people, "reply_notices"), {"postgresql"}),
-    ((services.people, "reply_credit"), {"postgresql"}),  # after its one statement
+    # Before PostgreSQL's one statement, which writes the search entry and notices.
+    ((services.search_index, "reply_document"), {"postgresql"}),
+    ((services.people, "reply_notice_values"), {"postgresql"}),
+    ((services.people, "reply_credit"), {"postgresql"}),  # after that statement
+    ((services.search_index, "index_new_post"), {"sqlite"}),
     ((services.people, "reply_created"), {"sqlite"}),  # credit and notices
     ((services.page_cache, "bump_thread"), {"postgresql", "sqlite"}),  # the last step
 ])

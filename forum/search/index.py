@@ -42,6 +42,16 @@ def index_new_post(post: Post, *, title: str, board_id: int) -> None:
     )])
 
 
+def reply_document(post: Post, *, at, board_id: int) -> str:
+    """PostgreSQL: the index entry of a reply written by forum.services in one statement
+    (which inserts it), as a tsvector literal dated `at`; its floor is not known yet
+    but is not 1, and only an opening post is indexed otherwise."""
+    return engine().literal(documents.build(
+        post_id=0, floor=None, author_id=post.author_id, created_at=at,
+        text_public=post.text_public, title="", board_id=board_id,
+    ))
+
+
 def remove_post(post_id: int) -> None:
     engine().delete([post_id])
 
