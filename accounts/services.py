@@ -227,9 +227,11 @@ def plan_post(*, post, author, thread_author_id: int, board_id: int, opening: bo
     recipients = (notifications.post_recipients(post=post, author_id=author.pk,
                                                 thread_author_id=thread_author_id)
                   if at is None else {})
-    full = credits.cycle_full(author.pk, action, board_id=board_id, at=at)
     rule = credits.rule_for(action, board_id)
-    return PostPlan(recipients, full, bool(rule and rule.amount) and full is None)
+    if rule is None or not rule.amount:
+        return PostPlan(recipients, None, credit_due=False)
+    full = credits.cycle_full(author.pk, action, board_id=board_id, at=at)
+    return PostPlan(recipients, full, credit_due=full is None)
 
 
 def _post_written(*, post, title: str, plan: PostPlan | None, credit: dict) -> None:

@@ -415,9 +415,8 @@ def _create_reply_postgresql(*, thread: Thread, author, post: Post, plan) -> Pos
     tomorrow = today + datetime.timedelta(days=1)
     midnight = timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time.min))
     # The search entry's date tokens: the statement picks by the time it stamps.
-    doc_today, doc_tomorrow = (
-        search_index.reply_document(post, at=at, board_id=thread.board_id)
-        for at in (provisional, midnight))
+    doc_today, doc_tomorrow = search_index.reply_documents(
+        post, days=(provisional, midnight), board_id=thread.board_id)
     shared, notices = people.reply_notice_values(post=post, title=thread.title, plan=plan)
     notified = [uid for uid, _kind, _mail in notices]
     params = {

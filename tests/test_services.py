@@ -581,7 +581,7 @@ def search_count() -> int:
 
 @pytest.mark.parametrize(("step", "engines"), [
     # Before PostgreSQL's one statement, which writes the search entry and notices.
-    ((services.search_index, "reply_document"), {"postgresql"}),
+    ((services.search_index, "reply_documents"), {"postgresql"}),
     ((services.people, "reply_notice_values"), {"postgresql"}),
     ((services.people, "reply_credit"), {"postgresql"}),  # after that statement
     ((services.search_index, "index_new_post"), {"sqlite"}),

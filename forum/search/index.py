@@ -10,6 +10,7 @@ everything from the posts (`rebuild`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from django.db import transaction
@@ -42,14 +43,19 @@ def index_new_post(post: Post, *, title: str, board_id: int) -> None:
     )])
 
 
-def reply_document(post: Post, *, at, board_id: int) -> str:
+def reply_documents(post: Post, *, days, board_id: int) -> list[str]:
     """PostgreSQL: the index entry of a reply written by forum.services in one statement
-    (which inserts it), as a tsvector literal dated `at`; its floor is not known yet
-    but is not 1, and only an opening post is indexed otherwise."""
-    return engine().literal(documents.build(
-        post_id=0, floor=None, author_id=post.author_id, created_at=at,
-        text_public=post.text_public, title="", board_id=board_id,
-    ))
+    (which inserts it), as tsvector literals, one dated by each of `days` (times): the
+    statement picks the one of the time it stamps. Its floor is not known yet but is
+    not 1, and only an opening post is indexed otherwise."""
+    doc = documents.build(post_id=0, floor=None, author_id=post.author_id, created_at=days[0],
+                          text_public=post.text_public, title="", board_id=board_id)
+    literals = [engine().literal(doc)]
+    for at in days[1:]:  # the same words, other date tokens
+        dated = documents.build(post_id=0, floor=None, author_id=post.author_id,
+                                created_at=at, text_public="", title="", board_id=board_id)
+        literals.append(engine().literal(dataclasses.replace(doc, meta=dated.meta)))
+    return literals
 
 
 def remove_post(post_id: int) -> None:
