@@ -133,7 +133,11 @@ class ThreadPage:
                            [start:start + self.size])
         if not page_floors:
             return []
-        return post_rows.load(self._base().filter(floor__in=page_floors).order_by("floor")
+        # The same rows as `floor IN page_floors`, as a range on the same index: a
+        # prepared statement's generic plan for the IN list expected an average thread
+        # and walked all 100,000 floors of the megathread (0.3 s, bench/findings.md).
+        span = mine.filter(floor__range=(page_floors[0], page_floors[-1]))
+        return post_rows.load(post_rows.annotated(span, self.user).order_by("floor")
                               [: self.size], self.user)
 
     def _floor(self, post: post_rows.PostRow) -> Floor:
