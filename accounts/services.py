@@ -273,9 +273,9 @@ def reply_mail(ids: list[int]) -> None:
 def reply_credit(*, post, thread, at, plan: PostPlan, state: dict) -> None:
     """The author's credit for a reply, under the caller's lock of the author's profile
     (`state`: {user_id: [credits, level_id]} as locked)."""
-    credits.grant(post.author_id, state=state, full=plan.credit_full,
-                  action=CreditAction.REPLY, board_id=thread.board_id, at=at,
-                  thread_id=thread.pk, post_id=post.pk)
+    credits.grant_locked(post.author_id, CreditAction.REPLY, state=state,
+                         full=plan.credit_full, board_id=thread.board_id, at=at,
+                         thread_id=thread.pk, post_id=post.pk)
 
 
 def post_deleted(*, post, thread, actor, reason: str = "") -> None:

@@ -62,6 +62,40 @@ def test_a_daily_limit_stops_earning_until_the_next_day(board, author, member):
     assert balance(member) == 3
 
 
+def test_live_replies_earn_to_the_daily_limit_and_write_the_ledger_as_they_go(
+        board, author, member, django_capture_on_commit_callbacks):
+    """Replies written now (PostgreSQL's one-statement path counts the cycle, writes the
+    entry and the balance together): the limit holds, each entry carries its balance,
+    and crossing a level boundary moves the level and tells the member."""
+    set_rule(A.REPLY, amount=3, cycle="daily", limit=2)
+    thread = make_thread(board=board, author=author)
+    services.adjust_credits(user=member, amount=48, actor=None)  # Newcomer, 2 below 50
+    with django_capture_on_commit_callbacks(execute=True):
+        for i in range(3):
+            forum.create_reply(thread=thread, author=member, body=f"今天第 {i} 条")
+    entries = list(CreditLog.objects.filter(user=member, action=A.REPLY).order_by("pk")
+                   .values_list("amount", "balance", "kind"))
+    assert entries == [(3, 51, "award"), (3, 54, "award")]
+    profile = Profile.objects.get(user=member)
+    assert profile.credits == 54 == ledger_sum(member)
+    assert profile.level_id == levels.level_id_for(54)
+    assert profile.level_id != levels.level_id_for(48)
+    assert Notification.objects.filter(recipient=member, kind="level").count() == 1
+    assert nonzero(recount_all()) == {}
+
+
+def test_a_reply_rule_that_deducts_stops_at_the_floor(settings, board, author, member):
+    settings.FORUM_CREDITS_FLOOR = 0
+    set_rule(A.REPLY, amount=-5)
+    thread = make_thread(board=board, author=author)
+    services.adjust_credits(user=member, amount=7, actor=None)
+    for i in range(3):
+        forum.create_reply(thread=thread, author=member, body=f"扣分 {i}")
+    assert list(CreditLog.objects.filter(user=member, action=A.REPLY).order_by("pk")
+                .values_list("amount", "balance")) == [(-5, 2), (-2, 0)]
+    assert balance(member) == 0 == ledger_sum(member)
+
+
 def test_an_interval_cycle_counts_the_last_n_minutes(board, author, member):
     set_rule(A.REPLY, amount=5, cycle="interval", minutes=30, limit=1)
     thread = make_thread(board=board, author=author)
