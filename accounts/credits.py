@@ -243,7 +243,7 @@ FULL_SECONDS = 2 * 24 * 3600
 
 
 def cycle_full(user_id: int | None, action: str, *, board_id: int | None = None,
-               at=None) -> tuple | None:
+               at=None, rule: Rule | None = None) -> tuple | None:
     """Before taking any lock: is the member's cycle of the rule known to be full?
     Returns the cycle's key if so (for grant's `full`), else None.
 
@@ -252,8 +252,9 @@ def cycle_full(user_id: int | None, action: str, *, board_id: int | None = None,
     once-only cycle that is full stays full (the key names the rule's limit and the
     cycle's start: a new limit or a new day is a new key); a sliding interval may
     empty again and is never noted. A busy member whose day is full costs no count
-    of the ledger at all; the others are counted under the lock, as they must be."""
-    rule = rule_for(action, board_id)
+    of the ledger at all; the others are counted under the lock, as they must be.
+    `rule`: what rule_for(action, board_id) returned, if the caller has it."""
+    rule = rule or rule_for(action, board_id)
     if (user_id is None or rule is None or not rule.amount
             or rule.cycle in (Cycle.UNLIMITED, Cycle.INTERVAL)):
         return None

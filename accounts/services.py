@@ -230,7 +230,7 @@ def plan_post(*, post, author, thread_author_id: int, board_id: int, opening: bo
     rule = credits.rule_for(action, board_id)
     if rule is None or not rule.amount:
         return PostPlan(recipients, None, credit_due=False)
-    full = credits.cycle_full(author.pk, action, board_id=board_id, at=at)
+    full = credits.cycle_full(author.pk, action, board_id=board_id, at=at, rule=rule)
     return PostPlan(recipients, full, credit_due=full is None)
 
 
