@@ -52,7 +52,17 @@ def run_together(work, count: int = WORKERS) -> list[BaseException]:
     return errors
 
 
-def test_simultaneous_replies_get_floors_without_gaps_or_duplicates():
+@pytest.mark.parametrize("credit_rule", [True, False],
+                         ids=["replies earn credits", "one-statement path"])
+def test_simultaneous_replies_get_floors_without_gaps_or_duplicates(credit_rule):
+    """Without a reply credit rule every writer takes the one-statement path that
+    commits by itself (forum.services._create_reply_postgresql)."""
+    from accounts import credits
+    from accounts.models import CreditRule, Notification
+
+    if not credit_rule:
+        CreditRule.objects.filter(action="reply").delete()
+        credits.forget_rules()
     board = make_board()
     opener = make_user()
     thread = make_thread(board=board, author=opener)
@@ -78,6 +88,9 @@ def test_simultaneous_replies_get_floors_without_gaps_or_duplicates():
     assert board.posts_today == total + 1
     for user in repliers:
         assert Profile.objects.get(user=user).post_count == PER_WORKER
+    assert Notification.objects.filter(thread=thread, recipient=opener).count() == total
+    assert Profile.objects.get(user=opener).unread_notification_count == total
+    assert {k: v for k, v in recount_all().items() if v} == {}
     assert Profile.objects.get(user=opener).post_count == 1
     assert {k: v for k, v in recount_all().items() if v} == {}
 
@@ -204,33 +217,4 @@ def test_a_reply_that_earns_no_credit_is_one_statement_committing_by_itself(sett
         cursor.execute(f"SELECT count(*) FROM {SEARCH_TABLE} WHERE post_id = %s",  # noqa: S608
                        [post.pk])
         assert cursor.fetchone()[0] == 1
-    assert {k: v for k, v in recount_all().items() if v} == {}
-
-
-def test_one_statement_replies_under_load_keep_floors_and_counters_exact():
-    """The same race as above, every writer on the one-statement path (no credit rule)."""
-    from accounts import credits
-    from accounts.models import CreditRule, Notification
-
-    CreditRule.objects.filter(action="reply").delete()
-    credits.forget_rules()
-    board = make_board()
-    opener = make_user()
-    thread = make_thread(board=board, author=opener)
-    repliers = [make_user() for _ in range(WORKERS)]
-
-    def reply_many(i: int) -> None:
-        own = Thread.objects.get(pk=thread.pk)
-        for k in range(PER_WORKER):
-            services.create_reply(thread=own, author=repliers[i], body=f"{i}-{k}")
-
-    assert run_together(reply_many) == []
-    total = WORKERS * PER_WORKER
-    floors = list(Post.objects.filter(thread=thread).order_by("floor")
-                  .values_list("floor", flat=True))
-    assert floors == list(range(1, total + 2))
-    assert Notification.objects.filter(thread=thread, recipient=opener).count() == total
-    assert Profile.objects.get(user=opener).unread_notification_count == total
-    last = Post.objects.get(thread=thread, floor=total + 1)
-    assert Board.objects.get(pk=board.pk).last_post_id == last.pk
     assert {k: v for k, v in recount_all().items() if v} == {}
