@@ -27,6 +27,8 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from forum import model_sql
+
 from . import levels
 from .models import BOARD_ACTIONS, RULE_ACTIONS, CreditAction, CreditLog, CreditRule, Profile
 
@@ -324,10 +326,7 @@ def grant_locked(user_id: int, action: str, *, board_id: int | None = None, at,
     limited = rule.cycle != Cycle.UNLIMITED
     params = {"user": user_id, "action": action, "award": Kind.AWARD, "at": at,
               "start": start, "limit": rule.limit if limited else 0, "applied": applied,
-              "level": level_after}
-    for f in CreditLog._meta.concrete_fields:
-        if not f.primary_key:
-            params[f"e_{f.attname}"] = f.get_db_prep_save(f.pre_save(entry, True), connection)
+              "level": level_after, **model_sql.insert_params(entry, prefix="e_")}
     with connection.cursor() as cursor:
         cursor.execute(_grant_sql(limited=limited, since=start is not None), params)
         earned, written = cursor.fetchone()
@@ -352,14 +351,7 @@ def _grant_sql(*, limited: bool, since: bool) -> str:
     key = (limited, since)
     if key not in _GRANT_SQL:
         log, profile = CreditLog._meta, Profile._meta
-        quote = connection.ops.quote_name
-        columns, values = [], []
-        for f in log.concrete_fields:
-            if not f.primary_key:
-                kind = f.db_type(connection)
-                columns.append(quote(f.column))
-                values.append(f"%(e_{f.attname})s::"
-                              f"{'varchar' if kind.startswith('varchar') else kind}")
+        columns, values = model_sql.insert_parts(CreditLog, prefix="e_")
         # The same rows _awards_in_cycle counts: at most `limit` of the cycle's awards.
         since_sql = " AND created_at >= %(start)s" if since else ""
         count = "SELECT 0 AS n" if not limited else (
@@ -368,8 +360,8 @@ def _grant_sql(*, limited: bool, since: bool) -> str:
             f"AND created_at <= %(at)s{since_sql} LIMIT %(limit)s) e")
         _GRANT_SQL[key] = f"""
 WITH c AS ({count}), i AS (
-    INSERT INTO {log.db_table} ({", ".join(columns)})
-    SELECT {", ".join(values)} FROM c WHERE {"c.n < %(limit)s" if limited else "TRUE"}
+    INSERT INTO {log.db_table} ({columns})
+    SELECT {values} FROM c WHERE {"c.n < %(limit)s" if limited else "TRUE"}
     RETURNING 1
 ), p AS (
     UPDATE {profile.db_table} SET credits = credits + %(applied)s, level_id = %(level)s

@@ -37,6 +37,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from forum import model_sql
+
 from .models import Level, Notification, Profile
 
 logger = logging.getLogger(__name__)
@@ -192,22 +194,16 @@ def _recipients(post, thread_author_id: int, *, author_id: int | None) -> dict[i
     return recipients
 
 
-def post_created(*, post, title: str, recipients: dict[int, str],
-                 count_unread: bool = True) -> dict[int, str]:
-    """Write a new post's notices inside the post's transaction (see post_recipients);
-    returns whom they went to.
+def post_created(*, post, title: str, recipients: dict[int, str]) -> None:
+    """Write a new post's notices inside the post's transaction (see post_recipients).
 
     The caller has locked the recipients' profile rows together with the author's,
     in id order (accounts.credits.lock_profiles), so two members notifying each
-    other at once queue instead of deadlocking. With count_unread=False the notices
-    are written before those locks and the caller moves the returned recipients'
-    unread counts itself, with its own locked update of their profiles."""
+    other at once queue instead of deadlocking."""
     if _muted.get() or not recipients:
-        return {}
+        return
     _write_notices(recipients=recipients, actor_id=post.author_id, thread_id=post.thread_id,
-                   post_id=post.pk, excerpt=_post_excerpt(post), data={"title": title},
-                   count_unread=count_unread)
-    return recipients
+                   post_id=post.pk, excerpt=_post_excerpt(post), data={"title": title})
 
 
 def post_notices(*, post, title: str,
@@ -335,14 +331,13 @@ def _insert(notices: list[Notification]) -> list[Notification]:
     if not connection.features.can_return_rows_from_bulk_insert:
         return Notification.objects.bulk_create(notices)
     meta = Notification._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    fields = model_sql.insert_fields(Notification)
     quote = connection.ops.quote_name
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     columns = ", ".join(quote(f.column) for f in fields)
     sql = (f"INSERT INTO {quote(meta.db_table)} ({columns})"  # noqa: S608 - names only
            f" VALUES {', '.join([row] * len(notices))} RETURNING {quote(meta.pk.column)}")
-    params = [f.get_db_prep_save(f.pre_save(n, True), connection)
-              for n in notices for f in fields]
+    params = [model_sql.db_value(n, f, connection) for n in notices for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         ids = [r[0] for r in cursor.fetchall()]
@@ -354,8 +349,7 @@ def _insert(notices: list[Notification]) -> list[Notification]:
 
 def _write_notices(*, recipients: dict[int, str], actor_id: int | None, thread_id=None,
                    post_id=None, excerpt: str = "", data: dict | None = None,
-                   send_email: bool = True, at=None,
-                   count_unread: bool = True) -> list[Notification]:
+                   send_email: bool = True, at=None) -> list[Notification]:
     """Insert the notices and move the unread counts (in the caller's transaction);
     their emails are sent once it commits."""
     now = at or timezone.now()
@@ -365,10 +359,9 @@ def _write_notices(*, recipients: dict[int, str], actor_id: int | None, thread_i
                      created_at=now, email_pending=send_email and kind in EMAIL_KINDS)
         for uid, kind in sorted(recipients.items())
     ])
-    if count_unread:
-        Profile.objects.filter(user_id__in=list(recipients)).update(
-            unread_notification_count=F("unread_notification_count") + 1
-        )
+    Profile.objects.filter(user_id__in=list(recipients)).update(
+        unread_notification_count=F("unread_notification_count") + 1
+    )
     pending = [n.pk for n in created if n.email_pending]
     if pending:
         transaction.on_commit(partial(_send_after_commit, pending), robust=True)

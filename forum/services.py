@@ -26,7 +26,7 @@ from accounts import mentions as people_mentions
 from accounts import services as people
 from accounts.models import Profile
 
-from . import attachments, markup, page_cache, permissions
+from . import attachments, markup, model_sql, page_cache, permissions
 from .models import Board, Post, Tag, Thread
 from .search import index as search_index
 from .tags import normalize_tag_names, tag_slug
@@ -306,13 +306,6 @@ class _ThreadChanged(Exception):
     pass
 
 
-def _typed(field) -> str:
-    """A parameter typed as the column (a bare literal in a SELECT list is text); no
-    length on varchar, whose cast would cut a long value where the insert fails."""
-    kind = field.db_type(connection)
-    return "varchar" if kind.startswith("varchar") else kind
-
-
 _REPLY_SQL: str | None = None
 _REPLY_POST_SET = {"floor": "t.last_floor", "created_at": "ts.at"}
 _REPLY_NOTICE_SET = {"recipient_id": "r.uid", "kind": "r.kind", "email_pending": "r.mail",
@@ -328,22 +321,12 @@ def _reply_sql() -> str:
 
         post, thread, board = Post._meta, Thread._meta, Board._meta
         profile, notice = Profile._meta, Notification._meta
-        quote = connection.ops.quote_name
-
-        def insert(meta, prefix: str, computed: dict[str, str]) -> tuple[str, str]:
-            columns, values = [], []
-            for f in meta.concrete_fields:
-                if f.primary_key:
-                    continue  # the table's identity
-                columns.append(quote(f.column))
-                values.append(computed.get(f.attname)
-                              or f"%({prefix}{f.attname})s::{_typed(f)}")
-            return ", ".join(columns), ", ".join(values)
-
-        post_columns, post_values = insert(post, "p_", _REPLY_POST_SET)
-        notice_columns, notice_values = insert(notice, "n_", _REPLY_NOTICE_SET)
+        post_columns, post_values = model_sql.insert_parts(Post, prefix="p_",
+                                                           computed=_REPLY_POST_SET)
+        notice_columns, notice_values = model_sql.insert_parts(
+            Notification, prefix="n_", computed=_REPLY_NOTICE_SET)
         user_id = profile.get_field("user").target_field.db_type(connection)
-        kind = _typed(notice.get_field("kind"))
+        kind = model_sql.cast(notice.get_field("kind"))
         _REPLY_SQL = f"""
 WITH lt AS (
     SELECT id, last_floor FROM {thread.db_table}
@@ -428,12 +411,8 @@ def _create_reply_postgresql(*, thread: Thread, author, post: Post, plan) -> Pos
         "notified": notified, "kinds": [k for _uid, k, _mail in notices],
         "mail": [m for _uid, _k, m in notices], "profiles": sorted({author.pk, *notified}),
     }
-    for prefix, obj, computed in (("p_", post, _REPLY_POST_SET),
-                                  ("n_", shared, _REPLY_NOTICE_SET)):
-        for f in obj._meta.concrete_fields:
-            if not f.primary_key and f.attname not in computed:
-                params[f"{prefix}{f.attname}"] = f.get_db_prep_save(
-                    f.pre_save(obj, True), connection)
+    params |= model_sql.insert_params(post, prefix="p_", skip=_REPLY_POST_SET)
+    params |= model_sql.insert_params(shared, prefix="n_", skip=_REPLY_NOTICE_SET)
     # One statement that commits by itself, unless a caller's transaction is open or
     # something must follow it under the same locks.
     alone = not (connection.in_atomic_block or plan.credit_due
