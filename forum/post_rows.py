@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.db.models.functions import Substr
-from django.utils.translation import gettext
 
 from accounts.follows import with_follow_state
-from accounts.models import avatar_url
+from accounts.models import Level, avatar_url
 
 # (attribute, field path) in query order; `description` and `author_followed` are
 # annotations (the opening post's meta description, the viewer's follow state).
@@ -43,17 +42,6 @@ _CARD_PATHS = [path for _name, path in _CARD]
 DESCRIPTION_CHARS = 201  # og:description shows 200 characters; one more tells it was cut
 
 
-class Level:
-    __slots__ = ("name",)
-
-    def __init__(self, name: str):
-        self.name = name
-
-    @property
-    def display_name(self) -> str:
-        return gettext(self.name) if self.name else ""  # as accounts.models.Level
-
-
 class Card:
     """The author card's fields: the author (as `post.author`) and their profile (as
     `post.author.profile`) in one object."""
@@ -69,7 +57,8 @@ class Card:
 
     @property
     def level(self) -> Level | None:
-        return Level(self.level_name) if self.level_name is not None else None
+        # Unsaved, for its display_name (read only when the floor is rendered).
+        return Level(name=self.level_name) if self.level_name is not None else None
 
     @property
     def initial(self) -> str:
