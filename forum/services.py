@@ -301,6 +301,9 @@ def create_reply(*, thread: Thread, author, body: str, author_ip: str | None = N
 # moderates, not deleted, its board and title) is checked again by the statement on
 # the locked row; if anything changed it writes nothing and the reply takes the path
 # above, which reads the thread under its lock and refuses or writes as it always did.
+# So what a reply writes is said twice, here in SQL and above through the ORM: a change
+# to one is a change to both (the SQLite suite runs the path above, the PostgreSQL
+# suite this one).
 
 class _ThreadChanged(Exception):
     pass
