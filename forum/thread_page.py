@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from django.db.models import Q
 from django.http import Http404
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.favorites import with_favorite_state
 
@@ -141,42 +141,9 @@ class ThreadPage:
                               [: self.size], self.user)
 
     def _floor(self, post: post_rows.PostRow) -> Floor:
-        hidden = 0
-        if post.is_deleted and not self.can_moderate:
-            body = ""
-        elif not post.has_hidden or self.access.sees_all(post):
-            body = post.html
-        else:
-            body, hidden = self._public_body(post)
-        if self.jammed and body:
-            body = jam(body)
-        return Floor(post=post, name=floors.floor_name(post.floor), body=mark_safe(body),  # noqa: S308
+        body, hidden = viewer_body(post, self)
+        return Floor(post=post, name=floors.floor_name(post.floor), body=body,
                      hidden_notices=hidden)
-
-    def _public_body(self, post: post_rows.PostRow) -> tuple[str, int]:
-        """Interleave the viewer's allowed hidden blocks and notices, fragment by fragment.
-
-        The stored public HTML holds one marker per hidden block between whole
-        cleaned fragments, and `hidden_fragments` the same blocks rendered, in order.
-        """
-        from .hidden import notice_html
-
-        public_parts = MARKER_RE.split(post.html_public)
-        hidden_blocks = post.hidden_fragments or []
-        out: list[str] = []
-        notices = 0
-        # MARKER_RE.split yields [html, credits, days, html, credits, days, html, ...]
-        for i in range(0, len(public_parts), 3):
-            out.append(public_parts[i])
-            if i + 2 < len(public_parts):
-                rule = HideRule(credits=int(public_parts[i + 1]), days=int(public_parts[i + 2]))
-                index = i // 3
-                if self.access.allows(post, rule) and index < len(hidden_blocks):
-                    out.append(hidden_blocks[index])
-                else:
-                    notices += 1
-                    out.append(notice_html(rule, self.user, self.access))
-        return "".join(out), notices
 
     def render_floors(self, *, here: str, csrf: str) -> None:
         """Each floor's HTML for this viewer (forum/rendered_floors.py keeps what is
@@ -208,6 +175,48 @@ class ThreadPage:
     @property
     def reply_refusal(self) -> str | None:
         return permissions.reply_refusal(self.user, self.thread)
+
+
+def viewer_body(post, page) -> tuple[SafeString, int]:
+    """What `page.user` may read of one post's body (safe HTML) and how many hidden
+    blocks it holds back. `page`: a ThreadPage, or anything with its `user`, `access`,
+    `can_moderate` and `jammed` (forum.member_pages fills bodies from a shared shell)."""
+    hidden = 0
+    if post.is_deleted and not page.can_moderate:
+        body = ""
+    elif not post.has_hidden or page.access.sees_all(post):
+        body = post.html
+    else:
+        body, hidden = _public_body(post, page.user, page.access)
+    if page.jammed and body:
+        body = jam(body)
+    return mark_safe(body), hidden  # noqa: S308 - cleaned when stored
+
+
+def _public_body(post, user, access) -> tuple[str, int]:
+    """Interleave the viewer's allowed hidden blocks and notices, fragment by fragment.
+
+    The stored public HTML holds one marker per hidden block between whole
+    cleaned fragments, and `hidden_fragments` the same blocks rendered, in order.
+    """
+    from .hidden import notice_html
+
+    public_parts = MARKER_RE.split(post.html_public)
+    hidden_blocks = post.hidden_fragments or []
+    out: list[str] = []
+    notices = 0
+    # MARKER_RE.split yields [html, credits, days, html, credits, days, html, ...]
+    for i in range(0, len(public_parts), 3):
+        out.append(public_parts[i])
+        if i + 2 < len(public_parts):
+            rule = HideRule(credits=int(public_parts[i + 1]), days=int(public_parts[i + 2]))
+            index = i // 3
+            if access.allows(post, rule) and index < len(hidden_blocks):
+                out.append(hidden_blocks[index])
+            else:
+                notices += 1
+                out.append(notice_html(rule, user, access))
+    return "".join(out), notices
 
 
 _MAX_ID = 2**63 - 1

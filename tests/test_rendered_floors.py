@@ -110,16 +110,28 @@ def test_one_members_floors_never_reach_another(client_for, secret_thread, membe
     assert 'aria-pressed="true"' not in opening
 
 
-def test_an_author_card_is_never_stale_for_members(client_for, secret_thread, member, author):
-    """Cards count posts: a reply elsewhere changes the card on every page at once."""
+@pytest.mark.parametrize("shells", [False, True], ids=["floors-alone", "member-shells"])
+def test_how_fresh_an_author_card_is_for_members(
+        client_for, secret_thread, member, author, settings, shells):
+    """Cards count posts. Rendered floors alone key on the card, so a reply elsewhere
+    shows at once; a members' shell (forum/member_pages.py) keeps the card as the guest
+    page cache does, until a write to this thread or FORUM_PAGE_CACHE_SECONDS."""
+    settings.FORUM_PAGE_CACHE = shells
     url = secret_thread.get_absolute_url()
     client = client_for(member)
+    client.get(url)  # the day's first visit may grant credits (a write)
     before = client.get(url).content.decode()
     other = make_thread(board=secret_thread.board, author=make_user())
     services.create_reply(thread=other, author=author, body="别处的回复")
-    after = client.get(url).content.decode()
     count = re.compile(r"<dt>帖子</dt><dd>(\d+)</dd>")
-    assert int(count.search(after).group(1)) == int(count.search(before).group(1)) + 1
+
+    def shown(page: str) -> int:
+        return int(count.search(page).group(1))
+
+    after = client.get(url).content.decode()
+    assert shown(after) == shown(before) + (0 if shells else 1)
+    services.create_reply(thread=secret_thread, author=make_user(), body="本帖的新回复")
+    assert shown(client.get(url).content.decode()) == shown(before) + 1
 
 
 def test_a_post_body_is_never_scanned_for_slots(client_for, board, author, member):

@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from accounts.favorites import is_favorite
 from accounts.sidebar import people_sidebar
 
-from .. import floors, page_cache, permissions
+from .. import floors, member_pages, page_cache, permissions
+from ..db_router import primary
 from ..forms import ReplyForm
 from ..jinja_env import csrf_field
 from ..models import Post, Thread
@@ -23,23 +24,43 @@ from ..views_counter import count_view
 @page_cache.guest_page("thread")  # served to guests from the cache (forum/page_cache.py)
 @follow_merged
 def thread(request, thread_id: int):
+    # Members: from a shell shared with members who see the same page (member_pages).
+    shell = member_pages.shell_for(request, thread_id)
+    if shell is not None:
+        served = shell.serve()
+        if served is not None:
+            return served
+        with primary():  # a page about to be shared must be as new as its generations
+            return _thread(request, thread_id, shell)
+    return _thread(request, thread_id, None)
+
+
+def _thread(request, thread_id: int, shell: member_pages.Shell | None):
     thread = get_thread_for(request.user, thread_id, favorite_state=True)
     page = ThreadPage(
         thread, request.user, page=request.GET.get("page"),
         order=request.GET.get("order", "asc"), author_id=request.GET.get("author"),
     )
     count_view(thread.pk)
-    # Guests get no CSRF token: it would set a cookie and make the page uncacheable.
-    page.render_floors(here=request.get_full_path(),
-                       csrf=csrf_field(request) if request.user.is_authenticated else "")
-    reply_form = ReplyForm() if page.can_reply else None
-    return render(request, "forum/thread.html", using="jinja2", context={
+    if shell is not None:
+        shell.hold_bodies(page)
+        csrf = member_pages.CSRF_SLOT
+    else:
+        # Guests get no CSRF token: it would set a cookie and make the page uncacheable.
+        csrf = csrf_field(request) if request.user.is_authenticated else ""
+    page.render_floors(here=request.get_full_path(), csrf=csrf)
+    reply_form = None
+    if page.can_reply:
+        reply_form = ReplyForm(initial={"token": member_pages.TOKEN_SLOT} if shell else None)
+    response = render(request, "forum/thread.html", using="jinja2", context={
         "thread": thread, "tp": page, "reply_form": reply_form,
         "read_mode": request.GET.get("mode") == "read",
         "favorited": is_favorite(request.user, thread),  # 收藏: from the thread's query
         "people_sidebar": people_sidebar(),  # 排行榜 top 5, 作者专栏 (cached)
         "mod": toolbar.for_thread(thread, request.user) if page.can_moderate else None,
+        **(shell.context() if shell is not None else {}),
     })
+    return shell.finish(response, thread, page) if shell is not None else response
 
 
 @follow_merged

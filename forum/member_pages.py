@@ -1,0 +1,250 @@
+"""Members' thread pages assembled from a shared shell around per-viewer slots.
+
+A member's thread page cost ~5.8 ms of CPU against the bare-Django ceiling's 2.1
+(docs/performance.md): four ORM queries, twenty floors and the chrome template, nearly
+all of it the same for every member who reads the page. So the page is rendered once
+per distinct *viewer signature* and kept, like the guest page cache (forum.page_cache),
+under the thread's and the site's generations: exact after every write, expiring after
+FORUM_PAGE_CACHE_SECONDS (which bounds what no write announces: author-card counters).
+
+What differs between members is either in the signature or a slot:
+
+- Signature (part of the shell's key): which floors of the page the viewer wrote, which
+  of their authors the viewer follows, whether the thread is in the viewer's favorites,
+  and why the viewer may not reply (None: they may). Members who share all four get the
+  same HTML around the slots; most members of a page share the empty signature.
+- Slots, filled per request, never stored: the top bar (name, unread count, staff link,
+  forms with the CSRF token), every CSRF token, the reply form's one-time token, the view
+  count, and the body of each floor with hidden blocks (what this viewer may read, from
+  forum.thread_page.viewer_body with their own HiddenAccess).
+
+Who never gets a shell: guests (the guest page cache has theirs), moderators and staff
+(IPs, moderation forms), a request with flash messages waiting, a query that is not
+in its normal spelling. A page holding a slot marker in something a member wrote only
+ever shows the viewer their own slot values (markers are NUL-delimited; forms refuse NUL).
+
+Per hit: one MGET (the thread's facts and generations), the favourite and (for members
+who follow anyone) the follow query, one GET for the shell, the top bar's small
+template. Before it: the session and the member's own row, as for every page.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+import uuid
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.template import engines
+from django.utils import translation
+from markupsafe import Markup
+
+from accounts.favorites import is_favorite
+from accounts.models import Follow
+
+from . import page_cache, permissions, redis_native, rendered_floors, views_counter
+from .jinja_env import bound_helpers, csrf_field
+from .models import Thread
+from .thread_page import viewer_body
+
+VERSION = "1"
+TOPBAR_TEMPLATE = "includes/topbar_user.html"
+
+TOPBAR_SLOT = "\x00topbar\x00"
+TOKEN_SLOT = "\x00token\x00"  # noqa: S105 - a slot marker, not a secret
+VIEWS_SLOT = "\x00views\x00"
+CSRF_SLOT = rendered_floors.CSRF_SLOT
+_SLOT_RE = re.compile("\x00(topbar|token|views|csrf|body:[0-9]+)\x00")
+_VIEWS_RE = re.compile(r"<em data-views>(\d+)</em>")
+
+
+def body_slot(index: int) -> str:
+    return f"\x00body:{index}\x00"
+
+
+def _enabled() -> bool:
+    return getattr(settings, "FORUM_PAGE_CACHE", True)
+
+
+def _may_share(user) -> bool:
+    """A member whose page is the same as others' around the slots: no moderator or
+    staff member (their floors carry IPs and moderation forms)."""
+    if not (user.is_authenticated and user.is_active) or user.is_staff or user.is_superuser:
+        return False
+    return not permissions.moderated_board_ids(user)
+
+
+def _digest(*parts) -> str:
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+class _Viewer:
+    """What viewer_body needs of a page, for the floors filled from a shell."""
+
+    can_moderate = False
+
+    def __init__(self, user, thread):
+        self.user = user
+        self.access = permissions.HiddenAccess(user, thread)
+        self.jammed = bool(thread.board.jammer and thread.board.jammer_for_members)
+
+
+class Shell:
+    """One member's request for one thread page: serve it from a kept shell, or render
+    it with slots (the view calls `context()` and `finish()`) and keep that."""
+
+    def __init__(self, request, thread_id: int):
+        self.request = request
+        self.user = request.user
+        self.thread_id = thread_id
+        path = request.get_full_path()
+        place = (VERSION, request.scheme, request.get_host(), thread_id, path)
+        self.meta_key = "mp:m:" + _digest(*place)
+        self.place = place
+        self.gen_keys = page_cache.generation_keys("thread", str(thread_id))
+        self.generations: tuple[int, ...] | None = None
+        self._held_bodies: list | None = None
+
+    # --- serving ------------------------------------------------------------------
+    def serve(self) -> HttpResponse | None:
+        """The page from kept parts, or None (render it: `context()`, `finish()`)."""
+        flushed_key = views_counter.flushed_key(self.thread_id)
+        found = redis_native.get_many([self.meta_key, *self.gen_keys, flushed_key])
+        self.generations = page_cache.generations(self.gen_keys, found)
+        meta = found.get(self.meta_key)
+        if meta is None or meta["gens"] != self.generations or flushed_key not in found:
+            return None
+        thread = meta["thread"]
+        permissions.ensure_can_see_thread(self.user, thread)  # a 404 as the view gives
+        signature = self._signature(
+            thread, meta["authors"],
+            followed=self._followed(meta["authors"]),
+            favorited=is_favorite(self.user, thread),
+            refusal=permissions.reply_refusal(self.user, thread),
+        )
+        shell = cache.get(self._shell_key(signature))
+        if shell is None or shell["gens"] != self.generations:
+            return None
+        viewer = _Viewer(self.user, thread)
+        bodies = {index: viewer_body(post, viewer)[0] for index, post in meta["hidden"].items()}
+        views = shell["views_base"] + views_counter.count_view(self.thread_id)
+        return HttpResponse(self._fill(shell["parts"], bodies, views))
+
+    def _followed(self, authors: list[int]) -> frozenset[int]:
+        profile = getattr(self.user, "profile", None)
+        if profile is not None and not profile.following_count:
+            return frozenset()  # follows nobody: no query
+        others = set(authors) - {self.user.pk}
+        if not others:
+            return frozenset()
+        return frozenset(Follow.objects.filter(follower_id=self.user.pk, followee_id__in=others)
+                         .values_list("followee_id", flat=True))
+
+    def _signature(self, thread: Thread, authors: list[int], *, followed, favorited: bool,
+                   refusal) -> tuple:
+        me = self.user.pk
+        return (
+            tuple(i for i, author in enumerate(authors) if author == me),
+            tuple(i for i, author in enumerate(authors) if author != me and author in followed),
+            bool(favorited),
+            None if refusal is None else str(refusal),
+        )
+
+    def _shell_key(self, signature: tuple) -> str:
+        return "mp:s:" + _digest(*self.place, translation.get_language(), signature)
+
+    def _fill(self, parts: list[str], bodies: dict[int, str], views: int) -> str:
+        request = self.request
+        csrf = csrf_field(request)
+        # The pages' own helpers (`_`, `url`, this request's CSRF field), not the other
+        # context processors: the top bar reads nothing else.
+        topbar = engines["jinja2"].env.get_template(TOPBAR_TEMPLATE).render({
+            **bound_helpers(request), "user": self.user, "request": request})
+        values = {"topbar": topbar, "csrf": csrf, "token": uuid.uuid4().hex,
+                  "views": str(views)}
+        out = []
+        for i, part in enumerate(parts):
+            if i % 2 == 0:
+                out.append(part)
+            elif part.startswith("body:"):
+                out.append(bodies[int(part[5:])])
+            else:
+                out.append(values[part])
+        return "".join(out)
+
+    # --- rendering with slots -----------------------------------------------------------
+    def hold_bodies(self, page) -> None:
+        """Before the floors are rendered: each body becomes a slot."""
+        self._held_bodies = [floor.body for floor in page.floors]
+        for index, floor in enumerate(page.floors):
+            floor.body = Markup(body_slot(index))  # noqa: S704 - a constant marker
+
+    def context(self) -> dict:
+        """What the thread template needs to leave the slots in place."""
+        return {"csrf_slot": Markup(CSRF_SLOT), "topbar_slot": Markup(TOPBAR_SLOT)}  # noqa: S704
+
+    def finish(self, response, thread: Thread, page) -> HttpResponse:
+        """Keep the page just rendered with slots, and fill them for this viewer."""
+        if response.status_code != 200 or self.generations is None:
+            return response
+        html = response.content.decode()
+        seen = _VIEWS_RE.search(html)
+        if seen is None:
+            return response  # no view count to keep exact: nothing kept (as page_cache)
+        shown = int(seen.group(1))
+        html = f"{html[:seen.start(1)]}{VIEWS_SLOT}{html[seen.end(1):]}"
+        authors = [floor.post.author_id for floor in page.floors]
+        hidden = {i: floor.post for i, floor in enumerate(page.floors)
+                  if floor.post.has_hidden and not floor.post.is_deleted}
+        bodies = self._held_bodies or []
+        parts = self._parts(html, {i: body for i, body in enumerate(bodies) if i not in hidden})
+        signature = self._signature(
+            thread, authors,
+            followed={floor.post.author_id for floor in page.floors
+                      if floor.post.author_followed},
+            favorited=is_favorite(self.user, thread), refusal=page.reply_refusal,
+        )
+        kept = copy.copy(thread)
+        kept.__dict__.pop("viewer_favorited", None)  # this viewer's: never shared
+        seconds = settings.FORUM_PAGE_CACHE_SECONDS
+        cache.set_many({
+            self.meta_key: {"gens": self.generations, "thread": kept, "authors": authors,
+                            "hidden": hidden},
+            self._shell_key(signature): {
+                "gens": self.generations, "parts": parts,
+                "views_base": shown - views_counter.counted_total(self.thread_id)},
+        }, seconds)
+        content = self._fill(parts, {i: bodies[i] for i in hidden}, shown)
+        response.content = content
+        return response
+
+    @staticmethod
+    def _parts(html: str, shared_bodies: dict[int, str]) -> list[str]:
+        """[text, slot, text, slot, …, text]: bodies every viewer reads become text."""
+        pieces = _SLOT_RE.split(html)
+        parts = [pieces[0]]
+        for i in range(1, len(pieces), 2):
+            name, text = pieces[i], pieces[i + 1]
+            if name.startswith("body:") and int(name[5:]) in shared_bodies:
+                parts[-1] += shared_bodies[int(name[5:])] + text
+            else:
+                parts += [name, text]
+        return parts
+
+
+def shell_for(request, thread_id: int) -> Shell | None:
+    """A Shell when this request's page may be shared with other members, else None."""
+    if request.method not in ("GET", "HEAD") or not _enabled():
+        return None
+    if not _may_share(request.user):
+        return None
+    query = page_cache.normal_query(request, "thread")
+    if query is None or not query[1]:
+        return None
+    if len(get_messages(request)):  # the page would show (and use up) them
+        return None
+    return Shell(request, thread_id)

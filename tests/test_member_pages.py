@@ -1,0 +1,271 @@
+"""Members' thread pages from shared shells (forum/member_pages.py).
+
+A shell is one member's rendering kept for every member with the same signature (own
+floors, followed authors, favourite, reply refusal), with slots for the rest. So: a
+page from a shell must be the page rendered afresh, for every kind of viewer; nothing
+of one member (name, hidden blocks they opened, favourite, follow state, edit links,
+tokens) may reach another; a write shows on the very next request; moderators, staff
+and pages with flash messages are never shared.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.template import engines
+from django.test.utils import CaptureQueriesContext
+from jinja2 import meta
+
+from accounts import favorites
+from accounts import services as people
+from forum import member_pages, services
+from forum.moderation import bans
+from forum.moderation import services as moderation
+from forum.views import threads
+from tests.factories import make_reply, make_staff, make_thread, make_user
+
+pytestmark = pytest.mark.django_db
+
+CANARY = "SHELLCANARY57"
+CSRF_VALUE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+FORM_TOKEN = re.compile(r'name="token" value="([^"]*)"')
+VIEWS = re.compile(r"<em data-views>(\d+)</em>")
+
+
+def _normal(html: str) -> str:
+    # Each request masks the CSRF token anew, counts a view and makes a new one-time
+    # token for the reply form; the rest must be equal.
+    html = CSRF_VALUE.sub('name="csrfmiddlewaretoken" value=""', html)
+    html = FORM_TOKEN.sub('name="token" value=""', html)
+    return VIEWS.sub("<em data-views></em>", html)
+
+
+@pytest.fixture
+def builds(monkeypatch) -> list:
+    """Each page rendered by the view appends ("rendered", name), each rendering kept
+    as a shell ("kept", name): a page served from a shell appends nothing."""
+    made = []
+    finish = member_pages.Shell.finish
+    render = threads._thread
+
+    def keeping(shell, response, *args, **kwargs):
+        made.append(("kept", shell.user.username))
+        return finish(shell, response, *args, **kwargs)
+
+    def rendering(request, *args, **kwargs):
+        made.append(("rendered", request.user.username))
+        return render(request, *args, **kwargs)
+
+    monkeypatch.setattr(member_pages.Shell, "finish", keeping)
+    monkeypatch.setattr(threads, "_thread", rendering)
+    return made
+
+
+@pytest.fixture
+def secret_thread(board, author):
+    thread = make_thread(board=board, author=author, title="壳页面的主题",
+                         body=f"公开的开头。\n\n[hide]回复可见 {CANARY}[/hide]\n\n公开的结尾。")
+    for i in range(4):
+        make_reply(thread=thread, body=f"第 {i} 条回复")
+    return thread
+
+
+def _get(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_top_bar_template_reads_only_user_request_and_token():
+    """It is rendered alone for each hit: anything else it read would be missing."""
+    env = engines["jinja2"].env
+    source = env.loader.get_source(env, member_pages.TOPBAR_TEMPLATE)[0]
+    names = meta.find_undeclared_variables(env.parse(source))
+    assert names <= {"user", "request", "csrf_input", "url", "_", "get_language",
+                     "available_languages"}
+
+
+@pytest.mark.parametrize("who", ["member", "author", "replier", "follower", "favoriter",
+                                 "banned", "closed"])
+def test_a_page_from_a_shell_equals_the_page_rendered_fresh(
+        who, client_for, secret_thread, member, author, settings, builds):
+    viewer = member
+    if who == "author":
+        viewer = author
+    elif who == "replier":
+        make_reply(thread=secret_thread, author=member, body="回复了，想看隐藏内容")
+    elif who == "follower":
+        people.follow(follower=member, followee=author)
+    elif who == "favoriter":
+        favorites.add_favorite(user=member, thread=secret_thread)
+    elif who == "banned":
+        bans.ban_member(user=member, actor=make_staff(), reason="灌水")
+    elif who == "closed":
+        moderation.close_thread(thread=secret_thread, actor=make_staff(), closed=True)
+    client = client_for(viewer)
+    url = secret_thread.get_absolute_url()
+    for path in (url, url + "?order=desc"):
+        _get(client, path)  # the day's first visit may grant credits (a write)
+        builds.clear()
+        kept = _get(client, path)
+        assert builds in ([], [("rendered", viewer.username), ("kept", viewer.username)])
+        builds.clear()
+        again = _get(client, path)
+        assert builds == []  # served from the shell
+        settings.FORUM_PAGE_CACHE = False
+        fresh = _get(client, path)
+        settings.FORUM_PAGE_CACHE = True
+        assert _normal(kept) == _normal(fresh)
+        assert _normal(again) == _normal(fresh)
+    assert (CANARY in kept) == (who in ("author", "replier"))
+
+
+def test_members_with_the_same_signature_share_a_shell_and_nothing_else(
+        client_for, secret_thread, member, author, builds):
+    """Two members who wrote nothing on the page, follow nobody there and keep no
+    favourite share one shell; each still gets their own name, tokens and counts."""
+    other = make_user("另一位读者")
+    url = secret_thread.get_absolute_url()
+    first = client_for(member)
+    _get(first, url)
+    _get(first, url)
+    assert ("kept", member.username) in builds
+    builds.clear()
+    page = _get(client_for(other), url)
+    assert builds == []  # served from the shell the first member's visit kept
+    topbar = page[page.index('class="topbar-user"'):page.index("</header>")]
+    assert other.username in topbar and member.username not in topbar
+    assert CSRF_VALUE.findall(page)  # a token for this visitor's own session
+    mine = _get(first, url)
+    assert FORM_TOKEN.search(mine).group(1) != FORM_TOKEN.search(page).group(1)
+    assert FORM_TOKEN.search(mine).group(1) != FORM_TOKEN.search(_get(first, url)).group(1)
+
+
+def test_one_members_page_never_reaches_another(client_for, secret_thread, member, author):
+    """The author reads the hidden block, may edit the opening post and favourited the
+    thread; a replier opened the block; a member reading right after gets none of it."""
+    replier = make_user("回复者")
+    make_reply(thread=secret_thread, author=replier, body="回复一下")
+    favorites.add_favorite(user=author, thread=secret_thread)
+    people.follow(follower=replier, followee=author)
+    url = secret_thread.get_absolute_url()
+    for reader in (author, replier):
+        client = client_for(reader)
+        for _ in range(3):
+            assert CANARY in _get(client, url)
+    page = _get(client_for(member), url)
+    assert CANARY not in page
+    assert author.username not in page[page.index('class="topbar-user"'):
+                                       page.index("</header>")]
+    opening = page[page.index('id="p'):page.index("</article>")]
+    assert "/edit/" not in opening
+    assert 'aria-pressed="true"' not in page  # neither the favourite nor a follow
+    assert "is-favorited" not in page
+
+
+@pytest.mark.parametrize("order", ["having-first", "plain-first"])
+@pytest.mark.parametrize("what", ["hidden", "favorite", "follow", "banned", "own"])
+def test_what_one_member_has_never_reaches_a_member_without_it(
+        what, order, client_for, secret_thread, member, author, settings, builds):
+    """Two members differ in one thing only: whoever reads first, each gets their own."""
+    settings.FORUM_POSTS_PER_PAGE = 3
+    having = make_user("与众不同的读者")
+    if what == "hidden":
+        make_reply(thread=secret_thread, author=having, body="回复在第二页")  # opens the block
+    elif what == "favorite":
+        favorites.add_favorite(user=having, thread=secret_thread)
+    elif what == "follow":
+        people.follow(follower=having, followee=author)
+    elif what == "banned":
+        bans.ban_member(user=having, actor=make_staff(), reason="灌水")
+    else:
+        having = author  # wrote the opening floor: its edit link
+    shows = {"hidden": lambda page: CANARY in page,
+             "favorite": lambda page: "is-favorited" in page,
+             "follow": lambda page: "btn-follow is-following" in page,
+             "banned": lambda page: 'id="reply-form"' not in page,
+             "own": lambda page: f"/p/{secret_thread.posts.get(floor=1).pk}/edit/" in page}[what]
+    url = secret_thread.get_absolute_url()
+    clients = {having: client_for(having), member: client_for(member)}
+    readers = [having, member] if order == "having-first" else [member, having]
+    for reader in readers * 3:
+        assert shows(_get(clients[reader], url)) == (reader == having), (reader, what)
+    assert any(what == "kept" for what, _name in builds)
+
+
+def test_a_write_shows_on_the_very_next_members_request(
+        client_for, secret_thread, member, author):
+    client = client_for(member)
+    url = secret_thread.get_absolute_url()
+    for _ in range(2):
+        _get(client, url)
+    reply = services.create_reply(thread=secret_thread, author=author, body="新的回复 NEWREPLY1")
+    assert "NEWREPLY1" in _get(client, url)
+    services.edit_post(post=reply, editor=author, body="改过的回复 EDITED22")
+    page = _get(client, url)
+    assert "EDITED22" in page and "NEWREPLY1" not in page
+    moderation.delete_post(post=reply, actor=make_staff())
+    assert "EDITED22" not in _get(client, url)
+    moderation.close_thread(thread=secret_thread, actor=make_staff(), closed=True)
+    page = _get(client, url)
+    assert 'id="reply-form"' not in page
+    assert "只有版主可以回复" in page or "only moderators can reply" in page
+
+
+def test_view_counts_count_every_hit(client_for, secret_thread, member):
+    client = client_for(member)
+    url = secret_thread.get_absolute_url()
+    shown = [int(VIEWS.search(_get(client, url)).group(1)) for _ in range(4)]
+    assert shown == [shown[0] + i for i in range(4)]
+
+
+def test_a_hit_reads_neither_the_thread_nor_its_posts(client_for, secret_thread, member):
+    client = client_for(member)
+    url = secret_thread.get_absolute_url()
+    for _ in range(2):
+        _get(client, url)
+    with CaptureQueriesContext(connection) as ctx:
+        _get(client, url)
+    sql = " ".join(q["sql"] for q in ctx.captured_queries)
+    assert '"forum_thread"' not in sql and '"forum_post"."html"' not in sql
+    # The session (no Redis here), the member, the favourite, and whether the member
+    # replied (the hidden block's rule): nothing per floor.
+    assert len(ctx.captured_queries) <= 4
+
+
+def test_moderators_and_staff_never_get_a_shell(client_for, secret_thread, moderator, builds):
+    url = secret_thread.get_absolute_url()
+    for viewer in (moderator, make_staff("管理员")):
+        client = client_for(viewer)
+        for _ in range(3):
+            page = _get(client, url)
+            assert CANARY in page and "mod-floor" in page
+    assert [what for what, _name in builds] == ["rendered"] * 6  # each visit, none kept
+
+
+def test_flash_messages_are_shown_and_never_kept(client_for, secret_thread, member, builds):
+    client = client_for(member)
+    url = secret_thread.get_absolute_url()
+    _get(client, url)
+    answer = client.get(f"/t/{secret_thread.pk}/prev/")  # no earlier thread: a message
+    assert answer.status_code == 302
+    builds.clear()
+    page = _get(client, url)
+    assert 'class="messages"' in page
+    assert builds == [("rendered", member.username)]  # for this visit alone
+    assert 'class="messages"' not in _get(client, url)
+
+
+def test_text_that_spells_a_slot_marker_stays_text(client_for, board, author, member):
+    """Bodies are put in after the page is cut at its slots, and NUL never survives."""
+    thread = make_thread(board=board, author=author, body=(
+        f"正文 {member_pages.TOPBAR_SLOT} {member_pages.CSRF_SLOT} {member_pages.body_slot(0)}"))
+    client = client_for(member)
+    for _ in range(3):
+        page = _get(client, thread.get_absolute_url())
+        assert "\x00" not in page
+        assert page.count('class="topbar-user"') == 1
+        assert page.count("csrfmiddlewaretoken") == len(
+            re.findall(r'<form[^>]*method="post"', page))
