@@ -23,9 +23,10 @@ Who never gets a shell: guests (the guest page cache has theirs), moderators and
 in its normal spelling. A page holding a slot marker in something a member wrote only
 ever shows the viewer their own slot values (markers are NUL-delimited; forms refuse NUL).
 
-Per hit: one MGET (the thread's facts and generations), the favourite and (for members
-who follow anyone) the follow query, one GET for the shell, the top bar's small
-template. Before it: the session and the member's own row, as for every page.
+Per hit: one MGET (the thread's facts and generations), one query for the member's
+relation to the page (forum/viewer_facts.py: favourite, follows, a live reply), one
+GET for the shell, the view count, the top bar's small template. Before it: the
+session and the member's own row, as for every page.
 """
 
 from __future__ import annotations
@@ -44,9 +45,8 @@ from django.utils import translation
 from markupsafe import Markup
 
 from accounts.favorites import is_favorite
-from accounts.models import Follow
 
-from . import page_cache, permissions, redis_native, rendered_floors, views_counter
+from . import page_cache, permissions, redis_native, rendered_floors, viewer_facts, views_counter
 from .jinja_env import bound_helpers, csrf_field
 from .models import Thread
 from .thread_page import viewer_body
@@ -87,9 +87,9 @@ class _Viewer:
 
     can_moderate = False
 
-    def __init__(self, user, thread):
+    def __init__(self, user, thread, *, has_replied: bool | None):
         self.user = user
-        self.access = permissions.HiddenAccess(user, thread)
+        self.access = permissions.HiddenAccess(user, thread, has_replied=has_replied)
         self.jammed = bool(thread.board.jammer and thread.board.jammer_for_members)
 
 
@@ -120,29 +120,29 @@ class Shell:
             return None
         thread = meta["thread"]
         permissions.ensure_can_see_thread(self.user, thread)  # a 404 as the view gives
+        me = self.user.pk
+        known = viewer_facts.facts(
+            me, thread.pk, authors=self._may_follow(meta["authors"]),
+            # Whether a hidden block that opens on replying opens for this member.
+            replied=any(post.author_id != me for post in meta["hidden"].values()))
         signature = self._signature(
-            thread, meta["authors"],
-            followed=self._followed(meta["authors"]),
-            favorited=is_favorite(self.user, thread),
+            thread, meta["authors"], followed=known.followed, favorited=known.favorited,
             refusal=permissions.reply_refusal(self.user, thread),
         )
         shell = cache.get(self._shell_key(signature))
         if shell is None or shell["gens"] != self.generations:
             return None
-        viewer = _Viewer(self.user, thread)
+        viewer = _Viewer(self.user, thread, has_replied=known.replied)
         bodies = {index: viewer_body(post, viewer)[0] for index, post in meta["hidden"].items()}
         views = shell["views_base"] + views_counter.count_view(self.thread_id)
         return HttpResponse(self._fill(shell["parts"], bodies, views))
 
-    def _followed(self, authors: list[int]) -> frozenset[int]:
+    def _may_follow(self, authors: list[int]) -> set[int]:
+        """The page's authors this member might follow (none if they follow nobody)."""
         profile = getattr(self.user, "profile", None)
         if profile is not None and not profile.following_count:
-            return frozenset()  # follows nobody: no query
-        others = set(authors) - {self.user.pk}
-        if not others:
-            return frozenset()
-        return frozenset(Follow.objects.filter(follower_id=self.user.pk, followee_id__in=others)
-                         .values_list("followee_id", flat=True))
+            return set()
+        return set(authors) - {self.user.pk}
 
     def _signature(self, thread: Thread, authors: list[int], *, followed, favorited: bool,
                    refusal) -> tuple:

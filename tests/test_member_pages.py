@@ -269,3 +269,36 @@ def test_text_that_spells_a_slot_marker_stays_text(client_for, board, author, me
         assert page.count('class="topbar-user"') == 1
         assert page.count("csrfmiddlewaretoken") == len(
             re.findall(r'<form[^>]*method="post"', page))
+
+
+def test_viewer_facts_agree_with_the_orm_definitions(board, author, member):
+    """forum/viewer_facts.py spells three ORM facts as one statement; both must agree
+    (follows, favourites, a live reply: not the opening post, not a deleted one)."""
+    from accounts.models import Follow
+    from forum import permissions, viewer_facts
+
+    others = [make_user(f"作者{i}") for i in range(3)]
+    people.follow(follower=member, followee=others[0])
+    people.follow(follower=member, followee=others[2])
+    people.follow(follower=others[1], followee=member)  # the other way: not the member's
+    threads = {
+        "opened it": make_thread(board=board, author=member),
+        "replied": make_thread(board=board, author=author),
+        "reply deleted": make_thread(board=board, author=author),
+        "nothing": make_thread(board=board, author=author),
+    }
+    make_reply(thread=threads["replied"], author=member)
+    gone = make_reply(thread=threads["reply deleted"], author=member)
+    moderation.delete_post(post=gone, actor=make_staff())
+    favorites.add_favorite(user=member, thread=threads["replied"])
+    authors = [author.pk, member.pk, *(o.pk for o in others)]
+    for name, thread in threads.items():
+        thread.refresh_from_db()
+        for viewer in (member, author, others[1]):
+            known = viewer_facts.facts(viewer.pk, thread.pk, authors=authors, replied=True)
+            assert known.favorited == favorites.is_favorite(viewer, thread), name
+            assert known.replied == permissions._has_live_reply(viewer, thread), name
+            assert known.followed == set(Follow.objects.filter(
+                follower=viewer, followee_id__in=authors).values_list("followee_id", flat=True))
+    plain = viewer_facts.facts(member.pk, threads["replied"].pk)
+    assert plain == viewer_facts.Facts(followed=frozenset(), favorited=True, replied=None)
