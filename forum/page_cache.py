@@ -147,8 +147,11 @@ def _fresh_generation() -> int:
 
 
 def _bump_now(keys: list[str]) -> None:
-    for key in keys:
-        if views_counter.incr_counter(key) == 1:  # it was gone: restart from the clock
+    counted = redis_native.incr_many(keys)  # one round trip on Redis
+    if counted is None:
+        counted = [views_counter.incr_counter(key) for key in keys]
+    for key, value in zip(keys, counted, strict=True):
+        if value == 1:  # it was gone: restart from the clock
             cache.set(key, _fresh_generation(), timeout=None)
 
 
@@ -188,6 +191,19 @@ def bump_board(*board_ids: int) -> None:
         _bump_now([INDEX, *(_board_gen(s) for s in sorted(slugs))])
 
     _after_commit(bump)
+
+
+def bump_reply(thread) -> None:
+    """A reply: the thread's page, its board's list (and its parent's) and the index,
+    bumped together in one round trip. The slugs come from `thread.board` as the
+    caller loaded it (the reply path's thread has its board: no query per reply);
+    a thread moved meanwhile never gets here (the reply path re-reads it locked)."""
+    board = thread.board
+    slugs = [board.slug]
+    if board.parent_id:
+        slugs.append(board.parent.slug)
+    keys = [_thread_gen(thread.pk), INDEX, *(_board_gen(s) for s in sorted(set(slugs)))]
+    _after_commit(lambda: _bump_now(keys))
 
 
 def bump_index() -> None:

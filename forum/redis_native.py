@@ -38,3 +38,15 @@ def get_many(keys: list[str]) -> dict:
     loads = redis_cache._cache._serializer.loads
     values = client_for(redis_cache).mget(full)
     return {k: loads(v) for k, v in zip(keys, values, strict=True) if v is not None}
+
+
+def incr_many(keys: list[str]) -> list[int] | None:
+    """INCR each key (a missing one counts from zero) in one pipelined round trip; the
+    new values in order. None when the cache is not Redis."""
+    redis_cache = backend()
+    if redis_cache is None:
+        return None
+    pipe = client_for(redis_cache).pipeline(transaction=False)
+    for key in keys:
+        pipe.incr(redis_cache.make_and_validate_key(key))
+    return [int(value) for value in pipe.execute()]

@@ -274,8 +274,7 @@ def create_reply(*, thread: Thread, author, body: str, author_ip: str | None = N
         people.reply_created(post=post, thread=locked, at=now, plan=plan)
         Profile.objects.filter(user_id=author.pk).update(post_count=F("post_count") + 1)
         search_index.index_new_post(post, title=locked.title, board_id=locked.board_id)
-        page_cache.bump_thread(locked.pk)
-        page_cache.bump_board(locked.board_id)
+        page_cache.bump_reply(locked)
     thread.last_floor, thread.reply_count = floor, locked.reply_count + 1
     thread.last_post_at, thread.last_poster_id = now, author.pk
     return post
@@ -444,8 +443,7 @@ def _create_reply_postgresql(*, thread: Thread, author, post: Post, plan) -> Pos
                                     state={author.pk: list(author_state[0])})
         # Run at once after a statement that committed itself, else at the commit.
         people.reply_mail(mail)
-        page_cache.bump_thread(thread.pk)
-        page_cache.bump_board(thread.board_id)
+        page_cache.bump_reply(thread)
     thread.last_floor, thread.reply_count = floor, reply_count
     thread.last_post_at, thread.last_poster_id = now, author.pk
     return post

@@ -251,6 +251,29 @@ def test_a_reply_through_the_site_shows_everywhere_at_once(client_for, thread, m
     assert re.search(r"\b2\b", index)  # two posts in the board now
 
 
+@pytest.mark.parametrize("through", ["service", "site"])
+def test_a_reply_in_a_sub_board_shows_on_its_parents_list_at_once(
+        client_for, board, author, member, through):
+    """A reply bumps the thread, its board, the parent board (its sub-board row) and the
+    index in one round trip, with the slugs of the thread's board as the writer has it."""
+    child = make_board("zi-ban", name="子版块", parent=board)
+    thread = make_thread(board=child, author=author, title="子版块里的主题")
+    pages = [thread.get_absolute_url(), child.get_absolute_url(), board.get_absolute_url(),
+             reverse("forum:index")]
+    for u in pages:
+        warm(u)
+    if through == "site":
+        response = client_for(member).post(reverse("forum:reply", args=[thread.pk]),
+                                           {"body": "子版块的回复", "token": "c" * 32})
+        assert response.status_code == 302
+    else:
+        services.create_reply(thread=Thread.objects.get(pk=thread.pk), author=member,
+                              body="子版块的回复")
+    assert "子版块的回复" in next_guest_page(pages[0])
+    for u in pages[1:]:  # the last poster, on the board, the parent's row and the index
+        assert member.get_username() in next_guest_page(u), u
+
+
 def test_new_thread_shows_in_board_and_index(board, author):
     warm(board.get_absolute_url())
     make_thread(board=board, author=author, title="新开的主题")

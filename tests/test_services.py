@@ -586,7 +586,7 @@ def search_count() -> int:
     ((services.people, "reply_credit"), {"postgresql"}),  # after that statement
     ((services.search_index, "index_new_post"), {"sqlite"}),
     ((services.people, "reply_created"), {"sqlite"}),  # credit and notices
-    ((services.page_cache, "bump_thread"), {"postgresql", "sqlite"}),  # the last step
+    ((services.page_cache, "bump_reply"), {"postgresql", "sqlite"}),  # the last step
 ])
 def test_failure_midway_through_create_reply_leaves_nothing_behind(
         thread, member, author, monkeypatch, step, engines, people_defaults):  # noqa: F811
