@@ -126,7 +126,7 @@ class Shell:
             # Whether a hidden block that opens on replying opens for this member.
             replied=any(post.author_id != me for post in meta["hidden"].values()))
         signature = self._signature(
-            thread, meta["authors"], followed=known.followed, favorited=known.favorited,
+            meta["authors"], followed=known.followed, favorited=known.favorited,
             refusal=permissions.reply_refusal(self.user, thread),
         )
         shell = cache.get(self._shell_key(signature))
@@ -144,8 +144,9 @@ class Shell:
             return set()
         return set(authors) - {self.user.pk}
 
-    def _signature(self, thread: Thread, authors: list[int], *, followed, favorited: bool,
-                   refusal) -> tuple:
+    def _signature(self, authors: list[int], *, followed, favorited: bool, refusal) -> tuple:
+        """Which floors the member wrote, whose authors they follow, their favourite and
+        why they may not reply: what the shared part of the page shows of them."""
         me = self.user.pk
         return (
             tuple(i for i, author in enumerate(authors) if author == me),
@@ -203,7 +204,7 @@ class Shell:
         bodies = self._held_bodies or []
         parts = self._parts(html, {i: body for i, body in enumerate(bodies) if i not in hidden})
         signature = self._signature(
-            thread, authors,
+            authors,
             followed={floor.post.author_id for floor in page.floors
                       if floor.post.author_followed},
             favorited=is_favorite(self.user, thread), refusal=page.reply_refusal,

@@ -86,6 +86,17 @@ def make_reply(*, thread: Thread, author=None, body: str | None = None,
     )
 
 
+def make_secret_thread(*, board: Board, author, secret: str, replies: int = 4,
+                       title: str = "含隐藏内容的主题") -> Thread:
+    """A thread whose opening post hides `secret` until the reader replies, and some
+    replies after it."""
+    thread = make_thread(board=board, author=author, title=title,
+                         body=f"公开的开头。\n\n[hide]回复可见 {secret}[/hide]\n\n公开的结尾。")
+    for i in range(replies):
+        make_reply(thread=thread, body=f"第 {i} 条回复")
+    return thread
+
+
 def make_replies(thread: Thread, count: int, *, author=None) -> list[Post]:
     return [make_reply(thread=thread, author=author) for _ in range(count)]
 

@@ -14,7 +14,7 @@ from jinja2 import meta
 
 from accounts import services as people
 from forum import rendered_floors, services
-from tests.factories import make_reply, make_thread, make_user
+from tests.factories import make_reply, make_secret_thread, make_thread, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -50,11 +50,7 @@ def renders(monkeypatch) -> list:
 
 @pytest.fixture
 def secret_thread(board, author):
-    thread = make_thread(board=board, author=author, title="含隐藏内容的主题",
-                         body=f"公开的开头。\n\n[hide]回复可见 {CANARY}[/hide]\n\n公开的结尾。")
-    for i in range(5):
-        make_reply(thread=thread, body=f"第 {i} 条回复")
-    return thread
+    return make_secret_thread(board=board, author=author, secret=CANARY, replies=5)
 
 
 def test_the_floor_template_sees_no_viewer(settings):
