@@ -23,7 +23,8 @@ Who never gets a shell: guests (the guest page cache has theirs), moderators and
 in its normal spelling. A page holding a slot marker in something a member wrote only
 ever shows the viewer their own slot values (markers are NUL-delimited; forms refuse NUL).
 
-Per hit: one MGET (the thread's facts and generations), one query for the member's
+Per hit: one round trip for the thread's facts and generations and the view count
+(forum.views_counter.fetch_and_count), one query for the member's
 relation to the page (forum/viewer_facts.py: favourite, follows, a live reply), one
 GET for the shell, the view count, the top bar's small template. Before it: the
 session and the member's own row, as for every page.
@@ -46,7 +47,7 @@ from markupsafe import Markup
 
 from accounts.favorites import is_favorite
 
-from . import page_cache, permissions, redis_native, rendered_floors, viewer_facts, views_counter
+from . import page_cache, permissions, rendered_floors, viewer_facts, views_counter
 from .jinja_env import bound_helpers, csrf_field
 from .models import Thread
 from .thread_page import viewer_body
@@ -113,10 +114,15 @@ class Shell:
     def serve(self) -> HttpResponse | None:
         """The page from kept parts, or None (render it: `context()`, `finish()`)."""
         flushed_key = views_counter.flushed_key(self.thread_id)
-        found = redis_native.get_many([self.meta_key, *self.gen_keys, flushed_key])
+        # The page's facts and generations, and this view counted if the page is known.
+        found, counted = views_counter.fetch_and_count(
+            self.thread_id, [self.meta_key, *self.gen_keys, flushed_key])
+        if counted is not None:
+            views_counter.mark_counted(self.request, self.thread_id)
         self.generations = page_cache.generations(self.gen_keys, found)
         meta = found.get(self.meta_key)
-        if meta is None or meta["gens"] != self.generations or flushed_key not in found:
+        if (meta is None or meta["gens"] != self.generations or flushed_key not in found
+                or counted is None):
             return None
         thread = meta["thread"]
         permissions.ensure_can_see_thread(self.user, thread)  # a 404 as the view gives
@@ -134,7 +140,7 @@ class Shell:
             return None
         viewer = _Viewer(self.user, thread, has_replied=known.replied)
         bodies = {index: viewer_body(post, viewer)[0] for index, post in meta["hidden"].items()}
-        views = shell["views_base"] + views_counter.count_view(self.thread_id)
+        views = shell["views_base"] + counted
         return HttpResponse(self._fill(shell["parts"], bodies, views))
 
     def _may_follow(self, authors: list[int]) -> set[int]:

@@ -316,11 +316,17 @@ class GuestPageCacheMiddleware:
         plan = _plan(request)
         if plan is None:
             return self.get_response(request)
-        found = redis_native.get_many(plan.fetch_keys())  # the page and its generations
+        total = None
+        if plan.thread_id is None:
+            found = redis_native.get_many(plan.fetch_keys())  # the page and its generations
+        else:  # the same, and a view counted if the page is there: one round trip
+            found, total = views_counter.fetch_and_count(plan.thread_id, plan.fetch_keys())
+            if total is not None:
+                views_counter.mark_counted(request, plan.thread_id)
         current = generations(plan.gen_keys, found)
         entry = found.get(plan.key)
         if entry is not None and entry["gens"] == current:
-            response = self._serve(request, plan, entry, found, current)
+            response = self._serve(request, plan, entry, found, current, total)
             if response is not None:
                 return response
         if plan.may_store:
@@ -337,13 +343,14 @@ class GuestPageCacheMiddleware:
         return response
 
     # --- hit ------------------------------------------------------------------------
-    def _serve(self, request, plan: _Plan, entry: dict, found: dict, generations):
+    def _serve(self, request, plan: _Plan, entry: dict, found: dict, generations,
+               counted: int | None):
         content = entry["content"]
         if plan.thread_id is not None:
             flushed = found.get(views_counter.flushed_key(plan.thread_id))
-            if flushed is None or entry.get("views_base") is None:
+            if flushed is None or counted is None or entry.get("views_base") is None:
                 return None  # cannot show an exact count: render afresh
-            shown = entry["views_base"] + views_counter.count_view(plan.thread_id)
+            shown = entry["views_base"] + counted
             content = b"%s<em data-views>%d</em>%s" % (content[0], shown, content[1])
         etag = _etag(plan, generations)
         if request.headers.get("If-None-Match") == etag:

@@ -29,13 +29,18 @@ def client(key: str):
     return client_for(redis_cache), redis_cache.make_and_validate_key(key)
 
 
+def loader(redis_cache: RedisCache):
+    """How the cache unpickles what it stored (for values read by other commands)."""
+    return redis_cache._cache._serializer.loads
+
+
 def get_many(keys: list[str]) -> dict:
     """cache.get_many(keys), in one MGET without building a client."""
     redis_cache = backend()
     if redis_cache is None:
         return cache.get_many(keys)
     full = [redis_cache.make_and_validate_key(k) for k in keys]
-    loads = redis_cache._cache._serializer.loads
+    loads = loader(redis_cache)
     values = client_for(redis_cache).mget(full)
     return {k: loads(v) for k, v in zip(keys, values, strict=True) if v is not None}
 

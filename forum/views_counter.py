@@ -81,11 +81,63 @@ def count_view(thread_id: int) -> int:
     else:
         pending = incr_counter(_key(thread_id))
         flushed = int(cache.get(flushed_key(thread_id)) or 0)
+    _after_count(thread_id, pending)
+    return pending + flushed
+
+
+def _after_count(thread_id: int, pending: int) -> None:
     if pending == 1:
         _remember(thread_id)
     if pending >= settings.FORUM_VIEW_FLUSH_EVERY:
         _flush(thread_id, pending)
-    return pending + flushed
+
+
+# Fetch cached entries and, if the first of them is there, count a view: one round trip.
+_FETCH_AND_COUNT_SCRIPT = (
+    "local values = redis.call('MGET', unpack(KEYS, 2)) "
+    "local pending = false "
+    "if values[1] then pending = redis.call('INCR', KEYS[1]) end "
+    "return {pending, values}"
+)
+
+
+def fetch_and_count(thread_id: int, keys: list[str]) -> tuple[dict, int | None]:
+    """cache.get_many(keys) and, when `keys[0]` (a cached page of the thread) is found,
+    count one view: (found, pending + flushed after it), or (found, None) when nothing
+    was counted. The flushed total must be among `keys` for the count to be known.
+
+    For the page caches, whose hits count a view: fetching and counting in one round
+    trip, and counting only what is known to be a page of a thread that exists (an
+    id made up by a guest adds no counter). A caller that counted must not count the
+    same view again when it renders the page after all (see `counted`)."""
+    flushed = flushed_key(thread_id)
+    native = _redis(_key(thread_id))
+    if native is None:
+        found = cache.get_many(keys)
+        if keys[0] not in found:
+            return found, None
+        pending = incr_counter(_key(thread_id))
+    else:
+        client, full = native
+        loads = redis_native.loader(redis_native.backend())
+        raw_pending, values = client.eval(
+            _FETCH_AND_COUNT_SCRIPT, len(keys) + 1, full,
+            *(cache.make_and_validate_key(k) for k in keys))
+        found = {k: loads(v) for k, v in zip(keys, values, strict=True) if v is not None}
+        if raw_pending is None:
+            return found, None
+        pending = int(raw_pending)
+    _after_count(thread_id, pending)
+    return found, pending + int(found.get(flushed) or 0)
+
+
+def mark_counted(request, thread_id: int) -> None:
+    request._forum_view_counted = thread_id
+
+
+def counted(request, thread_id: int) -> bool:
+    """Was this request's view of the thread counted already (fetch_and_count)?"""
+    return getattr(request, "_forum_view_counted", None) == thread_id
 
 
 def counted_total(thread_id: int) -> int:

@@ -496,6 +496,35 @@ def test_member_and_guest_views_add_up(client_for, thread, member):
     assert Thread.objects.get(pk=thread.pk).view_count == 4  # flushed before the 5th
 
 
+def test_every_view_counts_once_through_hits_stale_entries_and_shells(
+        client_for, thread, member, author, settings):
+    """A page cache that finds the page counts the view in the same round trip; when the
+    entry turns out stale and the page is rendered after all, the view is not counted
+    a second time. Guests and members (whose pages come from shells), mixed."""
+    settings.FORUM_VIEW_FLUSH_EVERY = 3
+    url = thread.get_absolute_url()
+    reader = client_for(member)
+    views = 0
+    for step in range(4):
+        for _ in range(2):
+            get(guest(), url)
+            reader.get(url)
+            views += 2
+        services.create_reply(thread=Thread.objects.get(pk=thread.pk), author=author,
+                              body=f"第 {step} 轮的回复")  # every entry goes stale
+    shown = shown_views(next_guest_page(url))
+    views += 1
+    stored = Thread.objects.get(pk=thread.pk).view_count
+    assert stored + views_counter.pending_views(thread.pk) == views
+    assert shown == views
+
+
+def test_a_made_up_thread_id_adds_no_view_counter(db):
+    assert guest().get("/t/987654/").status_code == 404
+    assert views_counter.pending_views(987654) == 0
+    assert 987654 not in views_counter._pending_ids()
+
+
 # --- the language switch for guests -----------------------------------------------------
 
 def test_guests_switch_language_with_a_link(thread, settings):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.favorites import is_favorite
 from accounts.sidebar import people_sidebar
 
-from .. import floors, member_pages, page_cache, permissions
+from .. import floors, member_pages, page_cache, permissions, views_counter
 from ..db_router import primary
 from ..forms import ReplyForm
 from ..jinja_env import csrf_field
@@ -18,7 +18,6 @@ from ..models import Post, Thread
 from ..moderation import toolbar
 from ..moderation.redirects import follow_merged
 from ..thread_page import ThreadPage, get_thread_for
-from ..views_counter import count_view
 
 
 @page_cache.guest_page("thread")  # served to guests from the cache (forum/page_cache.py)
@@ -41,7 +40,8 @@ def _thread(request, thread_id: int, shell: member_pages.Shell | None):
         thread, request.user, page=request.GET.get("page"),
         order=request.GET.get("order", "asc"), author_id=request.GET.get("author"),
     )
-    count_view(thread.pk)
+    if not views_counter.counted(request, thread.pk):  # a page cache counted it already
+        views_counter.count_view(thread.pk)
     if shell is not None:
         shell.hold_bodies(page)
         csrf = member_pages.CSRF_SLOT
