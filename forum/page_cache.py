@@ -36,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -316,15 +317,24 @@ class GuestPageCacheMiddleware:
         plan = _plan(request)
         if plan is None:
             return self.get_response(request)
+        # This process's copy of the page, if it has one: then only the generations
+        # (and the view count) travel, not the page (forum/page_cache.py, LOCAL).
+        kept = LOCAL.get(plan.key)
+        keys = plan.fetch_keys() if kept is None else plan.fetch_keys()[1:]
         total = None
         if plan.thread_id is None:
-            found = redis_native.get_many(plan.fetch_keys())  # the page and its generations
-        else:  # the same, and a view counted if the page is there: one round trip
-            found, total = views_counter.fetch_and_count(plan.thread_id, plan.fetch_keys())
+            found = redis_native.get_many(keys)  # the page and its generations
+        else:  # the same, and a view counted if the page exists: one round trip
+            found, total = views_counter.fetch_and_count(plan.thread_id, keys,
+                                                         if_found=kept is None)
             if total is not None:
                 views_counter.mark_counted(request, plan.thread_id)
         current = generations(plan.gen_keys, found)
-        entry = found.get(plan.key)
+        entry = kept if kept is not None and kept["gens"] == current else None
+        if entry is None:
+            entry = found.get(plan.key) if kept is None else cache.get(plan.key)
+            if entry is not None and entry["gens"] == current:
+                LOCAL.put(plan.key, entry)
         if entry is not None and entry["gens"] == current:
             response = self._serve(request, plan, entry, found, current, total)
             if response is not None:
@@ -368,7 +378,7 @@ class GuestPageCacheMiddleware:
     def _store(self, plan: _Plan, response, generations) -> None:
         content = response.content
         entry = {
-            "gens": generations,
+            "gens": generations, "at": time.time(),
             "headers": [(k, v) for k, v in response.items()
                         if k.lower() not in {"content-length", "x-cache", "etag",
                                              "cache-control", "set-cookie"}],
@@ -384,6 +394,61 @@ class GuestPageCacheMiddleware:
             entry["views_base"] = rendered - views_counter.counted_total(plan.thread_id)
             entry["content"] = (content[:found.start()], content[found.end():])
         cache.set(plan.key, entry, settings.FORUM_PAGE_CACHE_SECONDS)
+        LOCAL.put(plan.key, entry)
+
+
+class _LocalPages:
+    """The guest pages this process served last, by key, up to a number of bytes.
+
+    A hot page (the index, a busy thread) was fetched from Redis on every hit: ~40 KB
+    through Redis, the socket and the unpickler for a thread page, a quarter of a hit's
+    cost. Here a kept entry is used only while its generations are the current ones,
+    which every hit reads from Redis anyway, and no longer than the shared copy lives
+    (FORUM_PAGE_CACHE_SECONDS from its rendering): as exact as the shared cache, and
+    nothing another worker needs lives only here. Bounded by
+    FORUM_PAGE_CACHE_LOCAL_BYTES (least recently used out first); 0 turns it off."""
+
+    def __init__(self):
+        self._pages: OrderedDict[str, dict] = OrderedDict()
+        self._bytes = 0
+
+    @staticmethod
+    def _size(entry: dict) -> int:
+        content = entry["content"]
+        return sum(map(len, content)) if isinstance(content, tuple) else len(content)
+
+    def get(self, key: str) -> dict | None:
+        entry = self._pages.get(key)
+        if entry is None:
+            return None
+        # No older than the shared copy may be: FORUM_PAGE_CACHE_SECONDS bounds what
+        # no generation announces (author-card counters, view counts in lists).
+        if time.time() - entry.get("at", 0) >= settings.FORUM_PAGE_CACHE_SECONDS:
+            self._bytes -= self._size(self._pages.pop(key))
+            return None
+        self._pages.move_to_end(key)
+        return entry
+
+    def put(self, key: str, entry: dict) -> None:
+        limit = settings.FORUM_PAGE_CACHE_LOCAL_BYTES
+        old = self._pages.pop(key, None)
+        if old is not None:
+            self._bytes -= self._size(old)
+        size = self._size(entry)
+        if size > limit:
+            return
+        self._pages[key] = entry
+        self._bytes += size
+        while self._bytes > limit:
+            _key, dropped = self._pages.popitem(last=False)
+            self._bytes -= self._size(dropped)
+
+    def clear(self) -> None:
+        self._pages.clear()
+        self._bytes = 0
+
+
+LOCAL = _LocalPages()
 
 
 _VARY_OK = {"cookie"}  # the language cookie is in the key; anything else is not

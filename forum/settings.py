@@ -338,6 +338,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("FORUM_MAX_FORM_MB", "10")) * 1024 * 1024
 # card counters of other threads, view counts in board lists).
 FORUM_PAGE_CACHE = env_bool("FORUM_PAGE_CACHE", True)
 FORUM_PAGE_CACHE_SECONDS = int(env("FORUM_PAGE_CACHE_SECONDS", "60"))
+# Each process keeps the guest pages it served last, used while their generations are
+# current (forum/page_cache.py, LOCAL): bytes per process, 0 for none.
+FORUM_PAGE_CACHE_LOCAL_BYTES = int(env("FORUM_PAGE_CACHE_LOCAL_BYTES", str(4 * 1024 * 1024)))
 # With a read replica: a browser that just wrote reads from the primary this long
 # (a member must see their own reply however far the replica lags behind).
 FORUM_REPLICA_STICKY_SECONDS = int(env("FORUM_REPLICA_STICKY_SECONDS", "15"))

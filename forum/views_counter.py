@@ -92,19 +92,22 @@ def _after_count(thread_id: int, pending: int) -> None:
         _flush(thread_id, pending)
 
 
-# Fetch cached entries and, if the first of them is there, count a view: one round trip.
+# Fetch cached entries and count a view (if ARGV[1] is "1": only when the first of
+# them is there), in one round trip.
 _FETCH_AND_COUNT_SCRIPT = (
     "local values = redis.call('MGET', unpack(KEYS, 2)) "
     "local pending = false "
-    "if values[1] then pending = redis.call('INCR', KEYS[1]) end "
+    "if ARGV[1] == '0' or values[1] then pending = redis.call('INCR', KEYS[1]) end "
     "return {pending, values}"
 )
 
 
-def fetch_and_count(thread_id: int, keys: list[str]) -> tuple[dict, int | None]:
-    """cache.get_many(keys) and, when `keys[0]` (a cached page of the thread) is found,
-    count one view: (found, pending + flushed after it), or (found, None) when nothing
-    was counted. The flushed total must be among `keys` for the count to be known.
+def fetch_and_count(thread_id: int, keys: list[str], *,
+                    if_found: bool = True) -> tuple[dict, int | None]:
+    """cache.get_many(keys) and one view counted: (found, pending + flushed after it),
+    or (found, None) when nothing was counted. With `if_found`, only when `keys[0]` (a
+    cached page of the thread) is found; without, the caller knows the thread exists.
+    The flushed total must be among `keys` for the count to be known.
 
     For the page caches, whose hits count a view: fetching and counting in one round
     trip, and counting only what is known to be a page of a thread that exists (an
@@ -114,7 +117,7 @@ def fetch_and_count(thread_id: int, keys: list[str]) -> tuple[dict, int | None]:
     native = _redis(_key(thread_id))
     if native is None:
         found = cache.get_many(keys)
-        if keys[0] not in found:
+        if if_found and keys[0] not in found:
             return found, None
         pending = incr_counter(_key(thread_id))
     else:
@@ -122,7 +125,7 @@ def fetch_and_count(thread_id: int, keys: list[str]) -> tuple[dict, int | None]:
         loads = redis_native.loader(redis_native.backend())
         raw_pending, values = client.eval(
             _FETCH_AND_COUNT_SCRIPT, len(keys) + 1, full,
-            *(cache.make_and_validate_key(k) for k in keys))
+            *(cache.make_and_validate_key(k) for k in keys), "1" if if_found else "0")
         found = {k: loads(v) for k, v in zip(keys, values, strict=True) if v is not None}
         if raw_pending is None:
             return found, None

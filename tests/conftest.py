@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
 
+from forum import page_cache
 from tests.factories import make_board, make_moderator, make_staff, make_thread, make_user
 
 
@@ -15,8 +16,10 @@ def _fast_hashing_and_empty_cache(settings):
     """Cheap password hashing; no cache state (nav, views, tokens, rate limits) leaks."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
+    page_cache.LOCAL.clear()
     yield
     cache.clear()
+    page_cache.LOCAL.clear()
 
 
 @pytest.fixture(autouse=True)

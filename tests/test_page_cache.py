@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.contrib.admin import helpers
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -15,7 +16,7 @@ from PIL import Image
 
 from accounts import services as people
 from accounts.models import Level
-from forum import services, views_counter
+from forum import page_cache, services, views_counter
 from forum.models import Board, SiteSettings, Thread
 from forum.moderation import services as mod_services
 from tests.factories import (
@@ -523,6 +524,61 @@ def test_a_made_up_thread_id_adds_no_view_counter(db):
     assert guest().get("/t/987654/").status_code == 404
     assert views_counter.pending_views(987654) == 0
     assert 987654 not in views_counter._pending_ids()
+
+
+# --- each process's copy of the pages it served (page_cache.LOCAL) ----------------------
+
+@pytest.fixture
+def shared_entries_gone():
+    """Drop the shared (Redis) copies of the pages this process keeps."""
+
+    def drop() -> int:
+        keys = list(page_cache.LOCAL._pages)
+        cache.delete_many(keys)
+        return len(keys)
+
+    return drop
+
+
+def test_a_kept_page_is_served_while_its_generations_hold(thread, author,
+                                                          shared_entries_gone):
+    url = thread.get_absolute_url()
+    warm(url)
+    assert shared_entries_gone() == 1
+    response, page = get(guest(), url)
+    assert response["X-Cache"] == "hit"  # from this process's copy
+    services.create_reply(thread=Thread.objects.get(pk=thread.pk), author=author,
+                          body="本地副本之后的回复")
+    response, page = get(guest(), url)
+    assert response["X-Cache"] == "miss" and "本地副本之后的回复" in page
+
+
+def test_a_kept_page_lives_no_longer_than_the_shared_one(thread, settings, monkeypatch,
+                                                        shared_entries_gone):
+    url = thread.get_absolute_url()
+    warm(url)
+    shared_entries_gone()
+    later = page_cache.time.time() + settings.FORUM_PAGE_CACHE_SECONDS
+    monkeypatch.setattr(page_cache.time, "time", lambda: later)
+    assert guest().get(url)["X-Cache"] == "miss"
+
+
+def test_kept_pages_stay_within_their_byte_budget(board, author, settings,
+                                                  shared_entries_gone):
+    threads = [make_thread(board=board, author=author, title=f"主题 {i}") for i in range(4)]
+    for t in threads:
+        warm(t.get_absolute_url())
+    one_page = max(map(page_cache.LOCAL._size, page_cache.LOCAL._pages.values()))
+    page_cache.LOCAL.clear()
+    settings.FORUM_PAGE_CACHE_LOCAL_BYTES = 2 * one_page + 10
+    for t in threads:  # hits from the shared cache, each kept here too
+        assert guest().get(t.get_absolute_url())["X-Cache"] == "hit"
+    assert len(page_cache.LOCAL._pages) == 2
+    assert page_cache.LOCAL._bytes <= settings.FORUM_PAGE_CACHE_LOCAL_BYTES
+    settings.FORUM_PAGE_CACHE_LOCAL_BYTES = 0
+    page_cache.LOCAL.clear()
+    assert guest().get(threads[0].get_absolute_url())["X-Cache"] == "hit"
+    assert shared_entries_gone() == 0
 
 
 # --- the language switch for guests -----------------------------------------------------
