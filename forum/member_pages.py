@@ -215,8 +215,7 @@ class Shell:
                       if floor.post.author_followed},
             favorited=is_favorite(self.user, thread), refusal=page.reply_refusal,
         )
-        kept = copy.copy(thread)
-        kept.__dict__.pop("viewer_favorited", None)  # this viewer's: never shared
+        kept = _shareable(thread)
         seconds = settings.FORUM_PAGE_CACHE_SECONDS
         cache.set_many({
             self.meta_key: {"gens": self.generations, "thread": kept, "authors": authors,
@@ -241,6 +240,18 @@ class Shell:
             else:
                 parts += [name, text]
         return parts
+
+
+def _shareable(thread: Thread) -> Thread:
+    """The thread as a shell's facts keep it: with its board (permissions, the jammer),
+    without this viewer's favourite state or the author's row (a password hash and an
+    e-mail address have no business in the cache; serving never reads the author)."""
+    kept = copy.copy(thread)
+    kept.__dict__.pop("viewer_favorited", None)
+    kept._state = copy.copy(thread._state)
+    kept._state.fields_cache = {name: value for name, value in thread._state.fields_cache.items()
+                                if name != "author"}
+    return kept
 
 
 def shell_for(request, thread_id: int) -> Shell | None:

@@ -298,3 +298,27 @@ def test_viewer_facts_agree_with_the_orm_definitions(board, author, member):
                 follower=viewer, followee_id__in=authors).values_list("followee_id", flat=True))
     plain = viewer_facts.facts(member.pk, threads["replied"].pk)
     assert plain == viewer_facts.Facts(followed=frozenset(), favorited=True, replied=None)
+
+
+def test_a_shells_facts_hold_no_secret_of_the_author(client_for, secret_thread, member,
+                                                       author, rf):
+    """The kept thread has its board but not its author's row (password hash, e-mail),
+    nor the favourite state of the member whose visit kept it."""
+    import pickle
+
+    from django.core.cache import cache
+
+    author.email = "author-secret@example.com"
+    author.save()
+    favorites.add_favorite(user=member, thread=secret_thread)
+    url = secret_thread.get_absolute_url()
+    client = client_for(member)
+    for _ in range(2):
+        _get(client, url)
+    request = rf.get(url)
+    request.user = member
+    meta = cache.get(member_pages.Shell(request, secret_thread.pk).meta_key)
+    assert meta["thread"].board.slug == secret_thread.board.slug
+    kept = pickle.dumps(meta)
+    assert b"author-secret" not in kept and author.password.encode() not in kept
+    assert b"viewer_favorited" not in kept

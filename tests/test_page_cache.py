@@ -97,6 +97,18 @@ def test_a_guest_page_is_a_miss_then_a_hit_with_the_same_page(thread, url_of):
     assert not second.cookies and not first.cookies
 
 
+def test_a_hit_carries_the_security_headers_of_the_page_it_copies(thread):
+    """The cache answers before CSP's middleware: the policy comes stored with the page."""
+    url = thread.get_absolute_url()
+    miss = guest().get(url)
+    hit = guest().get(url)
+    assert (miss["X-Cache"], hit["X-Cache"]) == ("miss", "hit")
+    for header in ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy",
+                   "X-Frame-Options", "Content-Type", "Content-Language"):
+        assert hit.get(header) == miss.get(header) is not None, header
+    assert "default-src 'self'" in hit["Content-Security-Policy"]
+
+
 def test_guest_pages_carry_no_csrf_token_and_set_no_cookie(thread):
     for url in (reverse("forum:index"), thread.board.get_absolute_url(),
                 thread.get_absolute_url()):
