@@ -25,8 +25,9 @@ ever shows the viewer their own slot values (markers are NUL-delimited; forms re
 
 Per hit: one round trip for the thread's facts and generations and the view count
 (forum.views_counter.fetch_and_count), one query for the member's
-relation to the page (forum/viewer_facts.py: favourite, follows, a live reply), one
-GET for the shell, the view count, the top bar's small template. Before it: the
+relation to the page (forum/viewer_facts.py: favourite, follows, a live reply), the
+shell (from this process's copy while current, as forum.page_cache.LOCAL keeps guest
+pages; else one GET), the top bar's small template. Before it: the
 session and the member's own row, as for every page.
 """
 
@@ -35,6 +36,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
+import time
 import uuid
 
 from django.conf import settings
@@ -135,9 +137,14 @@ class Shell:
             meta["authors"], followed=known.followed, favorited=known.favorited,
             refusal=permissions.reply_refusal(self.user, thread),
         )
-        shell = cache.get(self._shell_key(signature))
+        key = self._shell_key(signature)
+        # This process's copy if it is current, as the guest page cache does (LOCAL).
+        shell = page_cache.LOCAL.get(key)
         if shell is None or shell["gens"] != self.generations:
-            return None
+            shell = cache.get(key)
+            if shell is None or shell["gens"] != self.generations:
+                return None
+            page_cache.LOCAL.put(key, shell)
         viewer = _Viewer(self.user, thread, has_replied=known.replied)
         bodies = {index: viewer_body(post, viewer)[0] for index, post in meta["hidden"].items()}
         views = shell["views_base"] + counted
@@ -216,14 +223,14 @@ class Shell:
             favorited=is_favorite(self.user, thread), refusal=page.reply_refusal,
         )
         kept = _shareable(thread)
-        seconds = settings.FORUM_PAGE_CACHE_SECONDS
+        shell = {"gens": self.generations, "parts": parts, "at": time.time(),
+                 "views_base": shown - views_counter.counted_total(self.thread_id)}
         cache.set_many({
             self.meta_key: {"gens": self.generations, "thread": kept, "authors": authors,
                             "hidden": hidden},
-            self._shell_key(signature): {
-                "gens": self.generations, "parts": parts,
-                "views_base": shown - views_counter.counted_total(self.thread_id)},
-        }, seconds)
+            self._shell_key(signature): shell,
+        }, settings.FORUM_PAGE_CACHE_SECONDS)
+        page_cache.LOCAL.put(self._shell_key(signature), shell)
         content = self._fill(parts, {i: bodies[i] for i in hidden}, shown)
         response.content = content
         return response

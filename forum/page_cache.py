@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -414,8 +415,12 @@ class _LocalPages:
 
     @staticmethod
     def _size(entry: dict) -> int:
-        content = entry["content"]
-        return sum(map(len, content)) if isinstance(content, tuple) else len(content)
+        # A guest page's content (bytes, or two around the view count), or the parts of
+        # a members' shell (forum/member_pages.py keeps its shells here too).
+        content = entry["content"] if "content" in entry else entry["parts"]
+        if isinstance(content, bytes):
+            return len(content)
+        return sum(map(sys.getsizeof, content))  # str parts: what they take in memory
 
     def get(self, key: str) -> dict | None:
         entry = self._pages.get(key)

@@ -322,3 +322,26 @@ def test_a_shells_facts_hold_no_secret_of_the_author(client_for, secret_thread, 
     kept = pickle.dumps(meta)
     assert b"author-secret" not in kept and author.password.encode() not in kept
     assert b"viewer_favorited" not in kept
+
+
+def test_a_shell_kept_in_this_process_is_used_only_while_current(
+        client_for, secret_thread, member, author, builds):
+    """Like the guest pages (page_cache.LOCAL): with the shared copy gone the process's
+    own serves the next member, and a write to the thread makes it unusable at once."""
+    from django.core.cache import cache
+
+    from forum import page_cache
+
+    url = secret_thread.get_absolute_url()
+    client = client_for(member)
+    for _ in range(2):
+        _get(client, url)
+    shells = [key for key, entry in page_cache.LOCAL._pages.items() if "parts" in entry]
+    assert shells
+    cache.delete_many(shells)
+    builds.clear()
+    _get(client, url)
+    assert builds == []  # served from this process's copy
+    services.create_reply(thread=secret_thread, author=author, body="进程副本之后 LOCALSHELL")
+    assert "LOCALSHELL" in _get(client, url)
+    assert ("rendered", member.username) in builds
