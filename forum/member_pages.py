@@ -62,15 +62,10 @@ TOKEN_SLOT = "\x00token\x00"  # noqa: S105 - a slot marker, not a secret
 VIEWS_SLOT = "\x00views\x00"
 CSRF_SLOT = rendered_floors.CSRF_SLOT
 _SLOT_RE = re.compile("\x00(topbar|token|views|csrf|body:[0-9]+)\x00")
-_VIEWS_RE = re.compile(r"<em data-views>(\d+)</em>")
 
 
 def body_slot(index: int) -> str:
     return f"\x00body:{index}\x00"
-
-
-def _enabled() -> bool:
-    return getattr(settings, "FORUM_PAGE_CACHE", True)
 
 
 def _may_share(user) -> bool:
@@ -118,9 +113,7 @@ class Shell:
         flushed_key = views_counter.flushed_key(self.thread_id)
         # The page's facts and generations, and this view counted if the page is known.
         found, counted = views_counter.fetch_and_count(
-            self.thread_id, [self.meta_key, *self.gen_keys, flushed_key])
-        if counted is not None:
-            views_counter.mark_counted(self.request, self.thread_id)
+            self.request, self.thread_id, [self.meta_key, *self.gen_keys, flushed_key])
         self.generations = page_cache.generations(self.gen_keys, found)
         meta = found.get(self.meta_key)
         if (meta is None or meta["gens"] != self.generations or flushed_key not in found
@@ -139,12 +132,9 @@ class Shell:
         )
         key = self._shell_key(signature)
         # This process's copy if it is current, as the guest page cache does (LOCAL).
-        shell = page_cache.LOCAL.get(key)
-        if shell is None or shell["gens"] != self.generations:
-            shell = cache.get(key)
-            if shell is None or shell["gens"] != self.generations:
-                return None
-            page_cache.LOCAL.put(key, shell)
+        shell = page_cache.LOCAL.current(key, self.generations, lambda: cache.get(key))
+        if shell is None:
+            return None
         viewer = _Viewer(self.user, thread, has_replied=known.replied)
         bodies = {index: viewer_body(post, viewer)[0] for index, post in meta["hidden"].items()}
         views = shell["views_base"] + counted
@@ -205,12 +195,12 @@ class Shell:
         """Keep the page just rendered with slots, and fill them for this viewer."""
         if response.status_code != 200 or self.generations is None:
             return response
-        html = response.content.decode()
-        seen = _VIEWS_RE.search(html)
+        content = response.content
+        seen = page_cache.VIEWS_RE.search(content)
         if seen is None:
             return response  # no view count to keep exact: nothing kept (as page_cache)
         shown = int(seen.group(1))
-        html = f"{html[:seen.start(1)]}{VIEWS_SLOT}{html[seen.end(1):]}"
+        html = (content[:seen.start(1)] + VIEWS_SLOT.encode() + content[seen.end(1):]).decode()
         authors = [floor.post.author_id for floor in page.floors]
         hidden = {i: floor.post for i, floor in enumerate(page.floors)
                   if floor.post.has_hidden and not floor.post.is_deleted}
@@ -225,14 +215,14 @@ class Shell:
         kept = _shareable(thread)
         shell = {"gens": self.generations, "parts": parts, "at": time.time(),
                  "views_base": shown - views_counter.counted_total(self.thread_id)}
+        key = self._shell_key(signature)
         cache.set_many({
             self.meta_key: {"gens": self.generations, "thread": kept, "authors": authors,
                             "hidden": hidden},
-            self._shell_key(signature): shell,
+            key: shell,
         }, settings.FORUM_PAGE_CACHE_SECONDS)
-        page_cache.LOCAL.put(self._shell_key(signature), shell)
-        content = self._fill(parts, {i: bodies[i] for i in hidden}, shown)
-        response.content = content
+        page_cache.LOCAL.put(key, shell)
+        response.content = self._fill(parts, {i: bodies[i] for i in hidden}, shown)
         return response
 
     @staticmethod
@@ -263,7 +253,7 @@ def _shareable(thread: Thread) -> Thread:
 
 def shell_for(request, thread_id: int) -> Shell | None:
     """A Shell when this request's page may be shared with other members, else None."""
-    if request.method not in ("GET", "HEAD") or not _enabled():
+    if request.method not in ("GET", "HEAD") or not page_cache.enabled():
         return None
     if not _may_share(request.user):
         return None

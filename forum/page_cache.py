@@ -239,12 +239,13 @@ class _Plan:
         return keys
 
 
-def _enabled() -> bool:
+def enabled() -> bool:
+    """The page caches: guests' pages and members' shells (forum/member_pages.py)."""
     return getattr(settings, "FORUM_PAGE_CACHE", True)
 
 
 def _plan(request) -> _Plan | None:
-    if request.method not in ("GET", "HEAD") or not _enabled():
+    if request.method not in ("GET", "HEAD") or not enabled():
         return None
     if settings.SESSION_COOKIE_NAME in request.COOKIES or "HTTP_AUTHORIZATION" in request.META:
         return None
@@ -320,23 +321,18 @@ class GuestPageCacheMiddleware:
             return self.get_response(request)
         # This process's copy of the page, if it has one: then only the generations
         # (and the view count) travel, not the page (forum/page_cache.py, LOCAL).
-        kept = LOCAL.get(plan.key)
-        keys = plan.fetch_keys() if kept is None else plan.fetch_keys()[1:]
+        kept = LOCAL.get(plan.key) is not None
+        keys = plan.fetch_keys()[1:] if kept else plan.fetch_keys()
         total = None
         if plan.thread_id is None:
             found = redis_native.get_many(keys)  # the page and its generations
         else:  # the same, and a view counted if the page exists: one round trip
-            found, total = views_counter.fetch_and_count(plan.thread_id, keys,
-                                                         if_found=kept is None)
-            if total is not None:
-                views_counter.mark_counted(request, plan.thread_id)
+            found, total = views_counter.fetch_and_count(request, plan.thread_id, keys,
+                                                         if_found=not kept)
         current = generations(plan.gen_keys, found)
-        entry = kept if kept is not None and kept["gens"] == current else None
-        if entry is None:
-            entry = found.get(plan.key) if kept is None else cache.get(plan.key)
-            if entry is not None and entry["gens"] == current:
-                LOCAL.put(plan.key, entry)
-        if entry is not None and entry["gens"] == current:
+        entry = LOCAL.current(plan.key, current, lambda: (
+            cache.get(plan.key) if kept else found.get(plan.key)))
+        if entry is not None:
             response = self._serve(request, plan, entry, found, current, total)
             if response is not None:
                 return response
@@ -432,6 +428,18 @@ class _LocalPages:
             self._bytes -= self._size(self._pages.pop(key))
             return None
         self._pages.move_to_end(key)
+        return entry
+
+    def current(self, key: str, generations, shared) -> dict | None:
+        """The entry under `key` rendered under `generations`: this process's copy, else
+        `shared()` (the shared cache's), which is then kept here; None if neither is."""
+        entry = self.get(key)
+        if entry is not None and entry["gens"] == generations:
+            return entry
+        entry = shared()
+        if entry is None or entry["gens"] != generations:
+            return None
+        self.put(key, entry)
         return entry
 
     def put(self, key: str, entry: dict) -> None:

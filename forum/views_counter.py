@@ -102,7 +102,7 @@ _FETCH_AND_COUNT_SCRIPT = (
 )
 
 
-def fetch_and_count(thread_id: int, keys: list[str], *,
+def fetch_and_count(request, thread_id: int, keys: list[str], *,
                     if_found: bool = True) -> tuple[dict, int | None]:
     """cache.get_many(keys) and one view counted: (found, pending + flushed after it),
     or (found, None) when nothing was counted. With `if_found`, only when `keys[0]` (a
@@ -111,8 +111,8 @@ def fetch_and_count(thread_id: int, keys: list[str], *,
 
     For the page caches, whose hits count a view: fetching and counting in one round
     trip, and counting only what is known to be a page of a thread that exists (an
-    id made up by a guest adds no counter). A caller that counted must not count the
-    same view again when it renders the page after all (see `counted`)."""
+    id made up by a guest adds no counter). The request remembers the view was
+    counted, so that rendering the page after all does not count it again (`counted`)."""
     flushed = flushed_key(thread_id)
     native = _redis(_key(thread_id))
     if native is None:
@@ -131,11 +131,8 @@ def fetch_and_count(thread_id: int, keys: list[str], *,
             return found, None
         pending = int(raw_pending)
     _after_count(thread_id, pending)
-    return found, pending + int(found.get(flushed) or 0)
-
-
-def mark_counted(request, thread_id: int) -> None:
     request._forum_view_counted = thread_id
+    return found, pending + int(found.get(flushed) or 0)
 
 
 def counted(request, thread_id: int) -> bool:
