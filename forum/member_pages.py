@@ -43,21 +43,18 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.http import HttpResponse
-from django.template import engines
 from django.utils import translation
 from markupsafe import Markup
 
 from accounts.favorites import is_favorite
 
-from . import page_cache, permissions, rendered_floors, viewer_facts, views_counter
-from .jinja_env import bound_helpers, csrf_field
+from . import page_cache, permissions, rendered_floors, topbar, viewer_facts, views_counter
+from .jinja_env import csrf_field
 from .models import Thread
 from .thread_page import viewer_body
 
 VERSION = "1"
-TOPBAR_TEMPLATE = "includes/topbar_user.html"
-
-TOPBAR_SLOT = "\x00topbar\x00"
+TOPBAR_SLOT = topbar.SLOT
 TOKEN_SLOT = "\x00token\x00"  # noqa: S105 - a slot marker, not a secret
 VIEWS_SLOT = "\x00views\x00"
 CSRF_SLOT = rendered_floors.CSRF_SLOT
@@ -163,12 +160,8 @@ class Shell:
 
     def _fill(self, parts: list[str], bodies: dict[int, str], views: int) -> str:
         request = self.request
-        csrf = csrf_field(request)
-        # The pages' own helpers (`_`, `url`, this request's CSRF field), not the other
-        # context processors: the top bar reads nothing else.
-        topbar = engines["jinja2"].env.get_template(TOPBAR_TEMPLATE).render({
-            **bound_helpers(request), "user": self.user, "request": request})
-        values = {"topbar": topbar, "csrf": csrf, "token": uuid.uuid4().hex,
+        values = {"topbar": topbar.render(request), "csrf": csrf_field(request),
+                  "token": uuid.uuid4().hex,
                   "views": str(views)}
         out = []
         for i, part in enumerate(parts):
@@ -189,7 +182,7 @@ class Shell:
 
     def context(self) -> dict:
         """What the thread template needs to leave the slots in place."""
-        return {"csrf_slot": Markup(CSRF_SLOT), "topbar_slot": Markup(TOPBAR_SLOT)}  # noqa: S704
+        return {"csrf_slot": Markup(CSRF_SLOT), **topbar.context()}  # noqa: S704
 
     def finish(self, response, thread: Thread, page) -> HttpResponse:
         """Keep the page just rendered with slots, and fill them for this viewer."""

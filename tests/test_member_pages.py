@@ -20,7 +20,7 @@ from jinja2 import meta
 
 from accounts import favorites
 from accounts import services as people
-from forum import member_pages, services
+from forum import member_pages, services, topbar
 from forum.moderation import bans
 from forum.moderation import services as moderation
 from forum.views import threads
@@ -91,7 +91,7 @@ def _get(client, url: str) -> str:
 def test_the_top_bar_template_reads_only_user_request_and_token():
     """It is rendered alone for each hit: anything else it read would be missing."""
     env = engines["jinja2"].env
-    source = env.loader.get_source(env, member_pages.TOPBAR_TEMPLATE)[0]
+    source = env.loader.get_source(env, topbar.TEMPLATE)[0]
     names = meta.find_undeclared_variables(env.parse(source))
     assert names <= {"user", "request", "csrf_input", "url", "_", "get_language",
                      "available_languages"}

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 
 from accounts.credits import rules_for_board
 
-from .. import board_page, page_cache, shared_blocks
+from .. import board_page, page_cache, shared_blocks, shared_pages
 from ..models import Board, Category
 from ..moderation.redirects import moved_stubs
 from ..thread_page import parse_page
@@ -19,9 +19,14 @@ from ..views_counter import pending_views_many
 
 @page_cache.guest_page("index")  # served to guests from the cache (forum/page_cache.py)
 def index(request):
+    # Members share one rendering, each with their own top bar (forum/shared_pages.py).
+    return shared_pages.serve(request, "index", "", lambda extra: _index(request, extra))
+
+
+def _index(request, extra: dict):
     # The board list is the same for every viewer: kept for members too.
     listing, _facts = shared_blocks.listing(request, "index", "", _index_listing)
-    return render(request, "forum/index.html", {"listing": listing}, using="jinja2")
+    return render(request, "forum/index.html", {"listing": listing, **extra}, using="jinja2")
 
 
 def _index_listing() -> tuple[dict, dict]:
@@ -64,6 +69,10 @@ def _member_stats() -> dict:
 
 @page_cache.guest_page("board")
 def board(request, slug: str):
+    return shared_pages.serve(request, "board", slug, lambda extra: _board(request, slug, extra))
+
+
+def _board(request, slug: str, extra: dict):
     board = get_object_or_404(Board.objects.select_related("category", "parent"), slug=slug)
     digest = request.GET.get("filter") == "digest"
     page_number = parse_page(request.GET.get("page"))
@@ -73,7 +82,7 @@ def board(request, slug: str):
         lambda: _board_listing(board, digest=digest, page_number=page_number))
     return render(request, "forum/board.html", using="jinja2", context={
         "board": board, "digest": digest, "listing": listing,
-        "page_number": facts["page_number"],
+        "page_number": facts["page_number"], **extra,
     })
 
 
