@@ -1,11 +1,11 @@
 """One MGET for the cache entries every page read by a member needs.
 
-A member's page read the site settings (twice), the board navigation, the ban flag and
+A member's page read its session, the site settings (twice), the board navigation and
 the people sidebar as five cache round trips. The middleware fetches them together at
-the start of a GET and the readers look here first (`get`, and `set` after a
-miss); anything not prefetched, and every request that may write, goes to the cache
-as before. Only for the request
-that fetched them (a context variable, reset at its end): nothing outlives it.
+the start of a GET and the readers look here first (`get`, and `set` after a miss;
+forum.sessions for the session); anything not prefetched, and every request that may
+write, goes to the cache as before. Only for the request that fetched them (a context
+variable, reset at its end): nothing outlives it.
 """
 
 from __future__ import annotations
@@ -30,6 +30,12 @@ def get(key: str):
     return cache.get(key)
 
 
+def prefetched(key: str):
+    """The value fetched for this request under `key`, or None (missing, not fetched)."""
+    found = _found.get()
+    return None if found is None else found.get(key)
+
+
 def set(key: str, value, timeout) -> None:  # noqa: A001 - the cache API's name
     """cache.set(), and this request's later get() sees the new value too."""
     cache.set(key, value, timeout)
@@ -47,7 +53,7 @@ def page_keys() -> list[str]:
 
 
 class PrefetchMiddleware:
-    """After the session middleware: the ban flag's key needs the member's id."""
+    """After the session middleware, which names the session (and has not loaded it)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -55,15 +61,14 @@ class PrefetchMiddleware:
     def __call__(self, request):
         if request.method not in ("GET", "HEAD"):
             return self.get_response(request)
-        from django.contrib.auth import SESSION_KEY
-
-        from .moderation.bans import kick_key
+        from .sessions import SessionStore
 
         keys = page_keys()
         session = getattr(request, "session", None)
-        user_id = session.get(SESSION_KEY) if session is not None else None
-        if user_id:
-            keys.append(kick_key(user_id))
+        if isinstance(session, SessionStore) and session.session_key:
+            session_key = SessionStore.cache_key_for(session.session_key)
+            if session_key:
+                keys.append(session_key)
         values = redis_native.get_many(keys)
         # A key the cache does not hold is remembered as None (what cache.get says).
         token = _found.set({key: values.get(key) for key in keys})

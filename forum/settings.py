@@ -186,7 +186,7 @@ if env("REDIS_URL"):
         }
     }
     # Sessions read from Redis, written through to the database (survive a flush).
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "forum.sessions"  # cached_db, read with the page's prefetch
 else:
     # One process only (make run, tests): an in-process cache is not shared between
     # workers, so gunicorn.conf.py runs a single worker without REDIS_URL.

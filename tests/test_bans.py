@@ -193,12 +193,11 @@ def test_a_ban_needs_a_reason_and_a_future_expiry(staff):
 
 # --- site bans ---------------------------------------------------------------------------
 
-def test_site_ban_logs_the_member_out_and_says_why(client_for, staff, thread,
-                                                   django_capture_on_commit_callbacks):
+def test_site_ban_logs_the_member_out_and_says_why(client_for, staff, thread):
     member = make_user()
     client = client_for(member)
-    with django_capture_on_commit_callbacks(execute=True):
-        bans.ban_member(user=member, actor=staff, reason=REASON, scope=Ban.Scope.ACCESS)
+    assert client.get(thread.get_absolute_url()).status_code == 200
+    bans.ban_member(user=member, actor=staff, reason=REASON, scope=Ban.Scope.ACCESS)
     response = client.get(thread.get_absolute_url())
     assert response.status_code == 403
     assert_says_why(response)
@@ -211,7 +210,7 @@ def test_site_banned_member_logging_in_again_is_logged_out(client, staff, thread
     bans.ban_member(user=member, actor=staff, reason=REASON, scope=Ban.Scope.ACCESS)
     from django.core.cache import cache
 
-    cache.clear()  # as after a cache restart: the login itself sets the flag again
+    cache.clear()  # nothing about the ban is kept in the cache: the member's row says
     client.post(reverse("account_login"), {"login": "禁止访问", "password": "pw-123-abc"})
     response = client.get(thread.get_absolute_url())
     assert response.status_code == 403
@@ -225,6 +224,30 @@ def test_site_banned_staff_login_to_admin_is_refused(client, staff):
     response = client.post("/admin/login/", {"username": "后台", "password": "pw-123-abc"})
     assert response.status_code == 200
     assert_says_why(response)
+
+
+def test_a_site_ban_written_by_hand_logs_out_too(client_for, thread):
+    """An imported or hand-made ban row, no service call: the next request sees it."""
+    member = make_user()
+    client = client_for(member)
+    assert client.get(thread.get_absolute_url()).status_code == 200
+    Ban.objects.create(user=member, scope=Ban.Scope.ACCESS, reason=REASON)
+    assert client.get(thread.get_absolute_url()).status_code == 403
+
+
+def test_a_member_without_a_ban_costs_no_ban_query(client_for, thread):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(make_user())
+    client.get(thread.get_absolute_url())
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(thread.get_absolute_url()).status_code == 200
+    ban_table = Ban._meta.db_table
+    # Only the member's own row asks (an EXISTS in it): no query of its own.
+    assert not [q for q in queries.captured_queries
+                if q["sql"].lstrip().startswith("SELECT") and f'FROM "{ban_table}"' in
+                q["sql"].split(" WHERE ", 1)[0]]
 
 
 def test_a_posting_ban_does_not_log_the_member_out(banned_client, thread):

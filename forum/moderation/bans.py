@@ -2,8 +2,10 @@
 
 A ban is in force while it is neither lifted nor expired, so it lifts by itself at
 `expires_at` without any job. Writes ask `forum.permissions.ban_refusal`, which asks
-`refusal_for` here. A site ban also sets a flag in the cache that BanMiddleware
-checks on each signed-in request (no database query unless the flag is set).
+`refusal_for` here. BanMiddleware logs out a member with a site ban on their next
+request: the member's own row, loaded on every signed-in request, says whether any ban
+is in force (forum.permissions.with_member_flags), so only a banned member's request
+asks the database which one.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.auth import logout
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -19,7 +20,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import permissions, request_cache
+from .. import permissions
 from . import log, notify
 from .models import Ban
 
@@ -61,17 +62,6 @@ def refusal_for(user) -> str | None:
 
 # --- writes ------------------------------------------------------------------------------
 
-def kick_key(user_id: int) -> str:
-    return f"forum:ban:kick:{user_id}"
-
-
-def _flag_for_kick(ban: Ban) -> None:
-    timeout = None
-    if ban.expires_at:
-        timeout = max(1, int((ban.expires_at - timezone.now()).total_seconds()) + 1)
-    cache.set(kick_key(ban.user_id), 1, timeout)
-
-
 def validate_ban(*, user, actor, scope: str, reason: str,
                  expires_at: datetime | None = None) -> str:
     """Check a ban before making it (forms call this too); returns the cleaned reason."""
@@ -107,8 +97,6 @@ def ban_member(*, user, actor, scope: str = Ban.Scope.POSTING, reason: str,
         notify.notify(recipient=user, actor=actor, reason=reason,
                       action="ban_site" if scope == Ban.Scope.ACCESS else "ban",
                       until=_ftime(expires_at) if expires_at else "")
-        if scope == Ban.Scope.ACCESS:
-            transaction.on_commit(lambda: _flag_for_kick(ban))
     return ban
 
 
@@ -129,41 +117,27 @@ def lift_ban(*, ban: Ban, actor, reason: str = "") -> bool:
             after={"lifted": True},
         )
         notify.notify(recipient=locked.user, actor=actor, action="lift_ban", reason=reason)
-        user_id = locked.user_id
-        transaction.on_commit(lambda: cache.delete(kick_key(user_id)))
     ban.lifted_at = locked.lifted_at
     return True
 
 
 # --- the request side of site bans ------------------------------------------------------
 
-def flag_if_banned(user) -> None:
-    """At login: a member banned from the site is logged out on their next request."""
-    ban = active_ban(user, scope=Ban.Scope.ACCESS)
-    if ban:
-        _flag_for_kick(ban)
-
-
 class BanMiddleware:
     """Log out a member banned from the site and tell them why.
 
-    Costs one cache read per signed-in request; the database is asked only when the
-    flag is set (at ban time, or at login for a member with a site ban).
+    No query for a member without a ban in force: their row says so (forum_banned).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.contrib.auth import SESSION_KEY
-
-        session = getattr(request, "session", None)
-        user_id = session.get(SESSION_KEY) if session is not None else None
-        if user_id and request_cache.get(kick_key(user_id)):
-            ban = Ban.objects.active().filter(user_id=user_id, scope=Ban.Scope.ACCESS).first()
-            if ban is None:
-                cache.delete(kick_key(user_id))
-            else:
+        user = getattr(request, "user", None)
+        # A user loaded some other way than accounts.backends has no flag: asked.
+        if user is not None and user.is_authenticated and getattr(user, "forum_banned", True):
+            ban = active_ban(user, scope=Ban.Scope.ACCESS)
+            if ban is not None:
                 logout(request)
                 return render(request, "forum/moderation/banned.html",
                               {"message": describe(ban)}, status=403)

@@ -1,14 +1,13 @@
-"""Keep board moderators' admin access in step with Board.moderators; flag site bans at login."""
+"""Keep board moderators' admin access in step with Board.moderators."""
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 
 from ..models import Board
-from . import bans, staff
+from . import staff
 
 
 @receiver(m2m_changed, sender=Board.moderators.through, dispatch_uid="moderation.staff_sync")
@@ -27,7 +26,3 @@ def moderators_changed(sender, instance, action, reverse, pk_set, **kwargs):
     for member in members:
         staff.sync_member(member)
 
-
-@receiver(user_logged_in, dispatch_uid="moderation.ban_at_login")
-def check_site_ban(sender, request, user, **kwargs):
-    bans.flag_if_banned(user)
