@@ -25,7 +25,7 @@ from django.db.models.query import get_related_populators
 
 class _Compiled:
     __slots__ = ("compiler", "sql", "params", "places", "init_list", "span", "populators",
-                 "annotations")
+                 "annotations", "converters")
 
     def __init__(self, queryset: QuerySet, alias: str, sentinels: dict):
         compiler = queryset.query.get_compiler(using=alias)
@@ -47,6 +47,12 @@ class _Compiled:
         self.span = (first, last)
         self.populators = get_related_populators(klass_info, compiler.select, alias)
         self.annotations = dict(compiler.annotation_col_map or {})
+        # What results_iter would work out on every call (~0.05 ms for the member's
+        # row): the columns' converters depend on the query and the connection only.
+        fields = [column[0] for column in compiler.select[:compiler.col_count]]
+        if compiler.has_composite_fields(fields):
+            raise ImproperlyConfigured("composite fields are not supported")
+        self.converters = compiler.get_converters(fields)
 
 
 class CompiledQuery:
@@ -81,7 +87,9 @@ class CompiledQuery:
             rows = cursor.fetchmany(1)
         if not rows:
             return None
-        row = next(iter(entry.compiler.results_iter(results=[rows])))
+        row = rows[0]
+        if entry.converters:
+            row = next(entry.compiler.apply_converters([row], entry.converters))
         first, last = entry.span
         obj = self.model.from_db(alias, entry.init_list, row[first:last])
         for populator in entry.populators:
