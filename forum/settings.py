@@ -346,8 +346,9 @@ FORUM_PAGE_CACHE_LOCAL_BYTES = int(env("FORUM_PAGE_CACHE_LOCAL_BYTES", str(4 * 1
 # With a read replica: a browser that just wrote reads from the primary this long
 # (a member must see their own reply however far the replica lags behind).
 FORUM_REPLICA_STICKY_SECONDS = int(env("FORUM_REPLICA_STICKY_SECONDS", "15"))
-# View counts are buffered in the cache and written with one F() update per batch.
-FORUM_VIEW_FLUSH_EVERY = int(env("FORUM_VIEW_FLUSH_EVERY", "20"))
+# View counts are buffered in the cache and written with one F() update per batch
+# (docs/deploy.md, "View counts", for the size).
+FORUM_VIEW_FLUSH_EVERY = int(env("FORUM_VIEW_FLUSH_EVERY", "100"))
 # Credits never fall below this through deductions (Discuz!'s credit floor).
 FORUM_CREDITS_FLOOR = int(env("FORUM_CREDITS_FLOOR", "0"))
 # Absolute address for links in notification emails, e.g. https://bbs.example.com
