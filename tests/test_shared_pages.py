@@ -176,6 +176,8 @@ def test_an_odd_spelling_is_served_but_never_kept(client_for, board, member, set
 
 
 def test_a_marker_in_a_title_is_text_and_stops_sharing(client_for, board, member, renders):
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL refuses NUL in text: no title can hold the marker there")
     make_thread(board=board, author=member, title=f"标题里有{topbar.SLOT}记号")
     url = board.get_absolute_url()
     other = make_user("另一位")
