@@ -25,6 +25,7 @@ from forum.moderation import bans
 from forum.moderation import services as moderation
 from forum.views import threads
 from tests.factories import make_reply, make_secret_thread, make_staff, make_thread, make_user
+from tests.page_helpers import get_fresh, get_page
 
 pytestmark = pytest.mark.django_db
 
@@ -82,11 +83,6 @@ def _set_apart(what: str, member, thread, author) -> None:
         raise ValueError(what)
 
 
-def _get(client, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200
-    return response.content.decode()
-
 
 def test_the_top_bar_template_reads_only_user_request_and_token():
     """It is rendered alone for each hit: anything else it read would be missing."""
@@ -109,16 +105,14 @@ def test_a_page_from_a_shell_equals_the_page_rendered_fresh(
     client = client_for(viewer)
     url = secret_thread.get_absolute_url()
     for path in (url, url + "?order=desc"):
-        _get(client, path)  # the day's first visit may grant credits (a write)
+        get_page(client, path)  # the day's first visit may grant credits (a write)
         builds.clear()
-        kept = _get(client, path)
+        kept = get_page(client, path)
         assert builds in ([], [("rendered", viewer.username), ("kept", viewer.username)])
         builds.clear()
-        again = _get(client, path)
+        again = get_page(client, path)
         assert builds == []  # served from the shell
-        settings.FORUM_PAGE_CACHE = False
-        fresh = _get(client, path)
-        settings.FORUM_PAGE_CACHE = True
+        fresh = get_fresh(client, path, settings)
         assert _normal(kept) == _normal(fresh)
         assert _normal(again) == _normal(fresh)
     assert (CANARY in kept) == (who in ("author", "hidden"))
@@ -131,18 +125,18 @@ def test_members_with_the_same_signature_share_a_shell_and_nothing_else(
     other = make_user("另一位读者")
     url = secret_thread.get_absolute_url()
     first = client_for(member)
-    _get(first, url)
-    _get(first, url)
+    get_page(first, url)
+    get_page(first, url)
     assert ("kept", member.username) in builds
     builds.clear()
-    page = _get(client_for(other), url)
+    page = get_page(client_for(other), url)
     assert builds == []  # served from the shell the first member's visit kept
     topbar = page[page.index('class="topbar-user"'):page.index("</header>")]
     assert other.username in topbar and member.username not in topbar
     assert CSRF_VALUE.findall(page)  # a token for this visitor's own session
-    mine = _get(first, url)
+    mine = get_page(first, url)
     assert FORM_TOKEN.search(mine).group(1) != FORM_TOKEN.search(page).group(1)
-    assert FORM_TOKEN.search(mine).group(1) != FORM_TOKEN.search(_get(first, url)).group(1)
+    assert FORM_TOKEN.search(mine).group(1) != FORM_TOKEN.search(get_page(first, url)).group(1)
 
 
 def test_one_members_page_never_reaches_another(client_for, secret_thread, member, author):
@@ -156,8 +150,8 @@ def test_one_members_page_never_reaches_another(client_for, secret_thread, membe
     for reader in (author, replier):
         client = client_for(reader)
         for _ in range(3):
-            assert CANARY in _get(client, url)
-    page = _get(client_for(member), url)
+            assert CANARY in get_page(client, url)
+    page = get_page(client_for(member), url)
     assert CANARY not in page
     assert author.username not in page[page.index('class="topbar-user"'):
                                        page.index("</header>")]
@@ -187,7 +181,7 @@ def test_what_one_member_has_never_reaches_a_member_without_it(
     clients = {having: client_for(having), member: client_for(member)}
     readers = [having, member] if order == "having-first" else [member, having]
     for reader in readers * 3:
-        assert shows(_get(clients[reader], url)) == (reader == having), (reader, what)
+        assert shows(get_page(clients[reader], url)) == (reader == having), (reader, what)
     assert any(what == "kept" for what, _name in builds)
 
 
@@ -196,16 +190,16 @@ def test_a_write_shows_on_the_very_next_members_request(
     client = client_for(member)
     url = secret_thread.get_absolute_url()
     for _ in range(2):
-        _get(client, url)
+        get_page(client, url)
     reply = services.create_reply(thread=secret_thread, author=author, body="新的回复 NEWREPLY1")
-    assert "NEWREPLY1" in _get(client, url)
+    assert "NEWREPLY1" in get_page(client, url)
     services.edit_post(post=reply, editor=author, body="改过的回复 EDITED22")
-    page = _get(client, url)
+    page = get_page(client, url)
     assert "EDITED22" in page and "NEWREPLY1" not in page
     moderation.delete_post(post=reply, actor=make_staff())
-    assert "EDITED22" not in _get(client, url)
+    assert "EDITED22" not in get_page(client, url)
     moderation.close_thread(thread=secret_thread, actor=make_staff(), closed=True)
-    page = _get(client, url)
+    page = get_page(client, url)
     assert 'id="reply-form"' not in page
     assert "只有版主可以回复" in page or "only moderators can reply" in page
 
@@ -213,7 +207,7 @@ def test_a_write_shows_on_the_very_next_members_request(
 def test_view_counts_count_every_hit(client_for, secret_thread, member):
     client = client_for(member)
     url = secret_thread.get_absolute_url()
-    shown = [int(VIEWS.search(_get(client, url)).group(1)) for _ in range(4)]
+    shown = [int(VIEWS.search(get_page(client, url)).group(1)) for _ in range(4)]
     assert shown == [shown[0] + i for i in range(4)]
 
 
@@ -221,9 +215,9 @@ def test_a_hit_reads_neither_the_thread_nor_its_posts(client_for, secret_thread,
     client = client_for(member)
     url = secret_thread.get_absolute_url()
     for _ in range(2):
-        _get(client, url)
+        get_page(client, url)
     with CaptureQueriesContext(connection) as ctx:
-        _get(client, url)
+        get_page(client, url)
     sql = " ".join(q["sql"] for q in ctx.captured_queries)
     assert '"forum_thread"' not in sql and '"forum_post"."html"' not in sql
     # The session (no Redis here), the member, the favourite, and whether the member
@@ -236,7 +230,7 @@ def test_moderators_and_staff_never_get_a_shell(client_for, secret_thread, moder
     for viewer in (moderator, make_staff("管理员")):
         client = client_for(viewer)
         for _ in range(3):
-            page = _get(client, url)
+            page = get_page(client, url)
             assert CANARY in page and "mod-floor" in page
     assert [what for what, _name in builds] == ["rendered"] * 6  # each visit, none kept
 
@@ -244,14 +238,14 @@ def test_moderators_and_staff_never_get_a_shell(client_for, secret_thread, moder
 def test_flash_messages_are_shown_and_never_kept(client_for, secret_thread, member, builds):
     client = client_for(member)
     url = secret_thread.get_absolute_url()
-    _get(client, url)
+    get_page(client, url)
     answer = client.get(f"/t/{secret_thread.pk}/prev/")  # no earlier thread: a message
     assert answer.status_code == 302
     builds.clear()
-    page = _get(client, url)
+    page = get_page(client, url)
     assert 'class="messages"' in page
     assert builds == [("rendered", member.username)]  # for this visit alone
-    assert 'class="messages"' not in _get(client, url)
+    assert 'class="messages"' not in get_page(client, url)
 
 
 def test_text_that_spells_a_slot_marker_stays_text(client_for, board, author, member):
@@ -260,7 +254,7 @@ def test_text_that_spells_a_slot_marker_stays_text(client_for, board, author, me
         f"正文 {member_pages.TOPBAR_SLOT} {member_pages.CSRF_SLOT} {member_pages.body_slot(0)}"))
     client = client_for(member)
     for _ in range(3):
-        page = _get(client, thread.get_absolute_url())
+        page = get_page(client, thread.get_absolute_url())
         assert "\x00" not in page
         assert page.count('class="topbar-user"') == 1
         assert page.count("csrfmiddlewaretoken") == len(
@@ -314,7 +308,7 @@ def test_a_shells_facts_hold_no_secret_of_the_author(client_for, secret_thread, 
     url = secret_thread.get_absolute_url()
     client = client_for(member)
     for _ in range(2):
-        _get(client, url)
+        get_page(client, url)
     request = rf.get(url)
     request.user = member
     meta = cache.get(member_pages.Shell(request, secret_thread.pk).meta_key)
@@ -335,13 +329,13 @@ def test_a_shell_kept_in_this_process_is_used_only_while_current(
     url = secret_thread.get_absolute_url()
     client = client_for(member)
     for _ in range(2):
-        _get(client, url)
+        get_page(client, url)
     shells = [key for key, entry in page_cache.LOCAL._pages.items() if "parts" in entry]
     assert shells
     cache.delete_many(shells)
     builds.clear()
-    _get(client, url)
+    get_page(client, url)
     assert builds == []  # served from this process's copy
     services.create_reply(thread=secret_thread, author=author, body="进程副本之后 LOCALSHELL")
-    assert "LOCALSHELL" in _get(client, url)
+    assert "LOCALSHELL" in get_page(client, url)
     assert ("rendered", member.username) in builds

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from forum import services, topbar
 from forum.views import boards
 from tests.factories import make_staff, make_thread, make_user
+from tests.page_helpers import get_fresh, get_page
 
 pytestmark = pytest.mark.django_db
 
@@ -26,11 +27,6 @@ CSRF_VALUE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 def _normal(html: str) -> str:
     return CSRF_VALUE.sub('name="csrfmiddlewaretoken" value=""', html)
 
-
-def _get(client, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 @pytest.fixture
@@ -79,13 +75,11 @@ def test_a_shared_page_equals_the_page_rendered_fresh(
     viewer = make_staff("站务") if who == "staff" else member
     client = client_for(viewer)
     for i, url in enumerate(pages):
-        _get(client_for(make_user(f"先来的{i}")), url)  # kept by another member
+        get_page(client_for(make_user(f"先来的{i}")), url)  # kept by another member
         renders.clear()
-        shared = _get(client, url)
+        shared = get_page(client, url)
         assert renders == []  # from the shared rendering
-        settings.FORUM_PAGE_CACHE = False
-        fresh = _get(client, url)
-        settings.FORUM_PAGE_CACHE = True
+        fresh = get_fresh(client, url, settings)
         assert _normal(shared) == _normal(fresh)
         assert viewer.username in _top_bar(shared)
         assert ("/admin/" in _top_bar(shared)) == (who == "staff")
@@ -96,9 +90,9 @@ def test_nothing_of_one_member_reaches_another(client_for, board, member, thread
     services.create_reply(thread=thread, author=make_user("写信的人"), body="@member 你好")
     member.profile.refresh_from_db()
     url = board.get_absolute_url()
-    first = _get(client_for(staff), url)  # rendered and kept by a staff member
+    first = get_page(client_for(staff), url)  # rendered and kept by a staff member
     assert renders == [staff.username]
-    page = _get(client_for(member), url)
+    page = get_page(client_for(member), url)
     assert renders == [staff.username]  # the member's page came from it
     bar = _top_bar(page)
     assert member.username in bar and staff.username not in page
@@ -110,8 +104,8 @@ def test_nothing_of_one_member_reaches_another(client_for, board, member, thread
 def test_guests_never_get_a_members_page(client, client_for, board, member, thread):
     url = board.get_absolute_url()
     for _ in range(2):
-        _get(client_for(member), url)
-    page = _get(client, url)
+        get_page(client_for(member), url)
+    page = get_page(client, url)
     assert member.username not in page
     assert "csrfmiddlewaretoken" not in page
     assert 'href="/accounts/login/' in _top_bar(page)
@@ -121,9 +115,9 @@ def test_a_hit_reads_no_board_nor_thread(client_for, board, member, thread):
     client = client_for(member)
     url = board.get_absolute_url()
     for _ in range(2):
-        _get(client, url)
+        get_page(client, url)
     with CaptureQueriesContext(connection) as queries:
-        _get(client, url)
+        get_page(client, url)
     sql = " ".join(q["sql"] for q in queries.captured_queries)
     assert not re.search(r'FROM "forum_(board|thread)"', sql)
 
@@ -134,12 +128,12 @@ def test_a_write_shows_on_the_very_next_members_request(
     url = board.get_absolute_url() if url == "board" else url
     client = client_for(member)
     for _ in range(2):
-        assert "刚刚发布的新主题" not in _get(client, url)
+        assert "刚刚发布的新主题" not in get_page(client, url)
     assert len(renders) == 1
     make_thread(board=board, author=author, title="刚刚发布的新主题")
     # Its title: in the board's list, and as the board's last post on the index.
-    assert "刚刚发布的新主题" in _get(client_for(make_user("另一位会员")), url)
-    assert "刚刚发布的新主题" in _get(client, url)
+    assert "刚刚发布的新主题" in get_page(client_for(make_user("另一位会员")), url)
+    assert "刚刚发布的新主题" in get_page(client, url)
     assert len(renders) == 2  # rendered once after the write, then shared again
 
 
@@ -147,16 +141,16 @@ def test_flash_messages_reach_their_member_only_and_are_never_kept(
         client_for, board, member, thread, renders):
     url = board.get_absolute_url()
     other = make_user("旁观者")
-    _get(client_for(other), url)  # kept
+    get_page(client_for(other), url)  # kept
     client = client_for(member)
     # The only thread of its board has no later one: the view says so on the next page.
     client.get(f"/t/{thread.pk}/next/")
     renders.clear()
-    page = _get(client, url)
+    page = get_page(client, url)
     assert 'class="msg msg-info"' in page
     assert renders == [member.username]  # rendered afresh, not from the kept page
-    assert 'class="msg msg-info"' not in _get(client, url)  # used up
-    assert 'class="msg msg-info"' not in _get(client_for(other), url)
+    assert 'class="msg msg-info"' not in get_page(client, url)  # used up
+    assert 'class="msg msg-info"' not in get_page(client_for(other), url)
 
 
 def test_an_odd_spelling_is_served_but_never_kept(client_for, board, member, settings,
@@ -166,12 +160,12 @@ def test_an_odd_spelling_is_served_but_never_kept(client_for, board, member, set
         make_thread(board=board, author=member, title=f"第{i}个主题")
     url = board.get_absolute_url()
     client = client_for(member)
-    _get(client, url + "?page=02")
+    get_page(client, url + "?page=02")
     assert renders == [member.username]
-    _get(client, url + "?page=02")
+    get_page(client, url + "?page=02")
     assert renders == [member.username] * 2  # not kept under the odd spelling
-    _get(client, url + "?page=2")
-    _get(client, url + "?page=02")
+    get_page(client, url + "?page=2")
+    get_page(client, url + "?page=02")
     assert renders == [member.username] * 3  # the normal spelling's page serves both
 
 
@@ -183,7 +177,7 @@ def test_a_marker_in_a_title_is_text_and_stops_sharing(client_for, board, member
     other = make_user("另一位")
     for reader in (member, other, member):
         renders.clear()
-        page = _get(client_for(reader), url)
+        page = get_page(client_for(reader), url)
         assert reader.username in _top_bar(page)
         assert page.count('class="who"') == 1
         # Never kept: rendered with the slot, found twice, rendered whole.
@@ -193,9 +187,9 @@ def test_a_marker_in_a_title_is_text_and_stops_sharing(client_for, board, member
 def test_each_language_has_its_own_page(client_for, board, member, settings, renders):
     url = board.get_absolute_url()
     client = client_for(member)
-    chinese = _get(client, url)
+    chinese = get_page(client, url)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    english = _get(client, url)
+    english = get_page(client, url)
     assert 'lang="en"' in english and 'lang="zh-hans"' in chinese
     assert len(renders) == 2
 
