@@ -33,6 +33,7 @@ from . import page_cache, redis_native, topbar
 from .db_router import primary
 
 VERSION = "1"
+_CSRF_FIELD = 'name="csrfmiddlewaretoken"'
 
 
 def _eligible(request, kind: str) -> tuple[str, bool] | None:
@@ -81,6 +82,11 @@ def serve(request, kind: str, ident: str,
         # The marker somewhere else too (imported text holding it?): which one is the
         # template's is not known, so the page is rendered whole and not kept.
         return render({})
+    if any(_CSRF_FIELD in part for part in parts):
+        # A form with this member's CSRF token outside the top bar: never shared (it
+        # would hand their token to every member). The page is theirs alone.
+        response.content = _fill(request, parts)
+        return response
     entry = {"gens": generations, "parts": parts, "at": time.time()}
     cache.set(key, entry, settings.FORUM_PAGE_CACHE_SECONDS)
     page_cache.LOCAL.put(key, entry)

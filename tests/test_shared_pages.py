@@ -205,3 +205,28 @@ def test_head_requests(client_for, board, member):
     url = board.get_absolute_url()
     for _ in range(2):
         assert client.head(url).status_code == 200
+
+
+def test_a_page_with_a_token_outside_the_top_bar_is_never_shared(
+        monkeypatch, client_for, board, member):
+    """A safety lock for templates to come: a form with the member's CSRF token
+    anywhere but the top bar keeps the page theirs alone."""
+    from django.template.backends.utils import csrf_input
+
+    real, made = boards._board, []
+
+    def with_a_form(request, slug, extra):
+        made.append(request.user.username)
+        response = real(request, slug, extra)
+        response.content = response.content.replace(
+            b"</main>", f"<form method=post>{csrf_input(request)}</form></main>".encode())
+        return response
+
+    monkeypatch.setattr(boards, "_board", with_a_form)
+    url = board.get_absolute_url()
+    other = make_user("第二位")
+    first = [get_page(client_for(member), url) for _ in range(2)]
+    page = get_page(client_for(other), url)
+    assert made == [member.username, member.username, other.username]
+    theirs = {token for html in first for token in CSRF_VALUE.findall(html)}
+    assert CSRF_VALUE.findall(page) and not set(CSRF_VALUE.findall(page)) & theirs
