@@ -122,6 +122,11 @@ def static(path: str) -> str:
     return _statics.get(path) or _remember(_statics, path, staticfiles_storage.url(path))
 
 
+# How a form's CSRF token shows in a page: what a page shared between members must not
+# hold outside its slots (forum/member_pages.py, forum/shared_pages.py).
+CSRF_FIELD_NAME = 'name="csrfmiddlewaretoken"'
+
+
 def csrf_field(request) -> str:
     """The CSRF hidden input, made once per request (each making masks the token anew;
     a page holds several forms)."""

@@ -49,7 +49,7 @@ from markupsafe import Markup
 from accounts.favorites import is_favorite
 
 from . import page_cache, permissions, rendered_floors, topbar, viewer_facts, views_counter
-from .jinja_env import csrf_field
+from .jinja_env import CSRF_FIELD_NAME, csrf_field
 from .models import Thread
 from .thread_page import viewer_body
 
@@ -199,6 +199,11 @@ class Shell:
                   if floor.post.has_hidden and not floor.post.is_deleted}
         bodies = self._held_bodies or []
         parts = self._parts(html, {i: body for i, body in enumerate(bodies) if i not in hidden})
+        if any(CSRF_FIELD_NAME in part for part in parts[::2]):
+            # A form with this member's own CSRF token outside the slots: never shared
+            # (it would hand their token to other members). The page is theirs alone.
+            response.content = self._fill(parts, {i: bodies[i] for i in hidden}, shown)
+            return response
         signature = self._signature(
             authors,
             followed={floor.post.author_id for floor in page.floors

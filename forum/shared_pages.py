@@ -31,9 +31,9 @@ from django.utils import translation
 
 from . import page_cache, redis_native, topbar
 from .db_router import primary
+from .jinja_env import CSRF_FIELD_NAME
 
 VERSION = "1"
-_CSRF_FIELD = 'name="csrfmiddlewaretoken"'
 
 
 def _eligible(request, kind: str) -> tuple[str, bool] | None:
@@ -82,7 +82,7 @@ def serve(request, kind: str, ident: str,
         # The marker somewhere else too (imported text holding it?): which one is the
         # template's is not known, so the page is rendered whole and not kept.
         return render({})
-    if any(_CSRF_FIELD in part for part in parts):
+    if any(CSRF_FIELD_NAME in part for part in parts):
         # A form with this member's CSRF token outside the top bar: never shared (it
         # would hand their token to every member). The page is theirs alone.
         response.content = _fill(request, parts)

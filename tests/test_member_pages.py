@@ -339,3 +339,26 @@ def test_a_shell_kept_in_this_process_is_used_only_while_current(
     services.create_reply(thread=secret_thread, author=author, body="进程副本之后 LOCALSHELL")
     assert "LOCALSHELL" in get_page(client, url)
     assert ("rendered", member.username) in builds
+
+
+def test_a_page_with_a_token_outside_the_slots_is_never_shared(
+        monkeypatch, client_for, secret_thread, member, builds):
+    """A safety lock for templates to come: a form with the member's own CSRF token
+    outside the slots keeps the page theirs alone."""
+    from django.template.backends.utils import csrf_input
+
+    finish = member_pages.Shell.finish
+
+    def with_a_form(shell, response, *args, **kwargs):
+        response.content = response.content.replace(
+            b"</main>", f"<form method=post>{csrf_input(shell.request)}</form></main>".encode())
+        return finish(shell, response, *args, **kwargs)
+
+    monkeypatch.setattr(member_pages.Shell, "finish", with_a_form)
+    url = secret_thread.get_absolute_url()
+    first = [get_page(client_for(member), url) for _ in range(2)]
+    builds.clear()
+    page = get_page(client_for(make_user("第二位读者")), url)
+    assert ("rendered", "第二位读者") in builds  # nothing kept to serve from
+    theirs = {token for html in first for token in CSRF_VALUE.findall(html)}
+    assert CSRF_VALUE.findall(page) and not set(CSRF_VALUE.findall(page)) & theirs
