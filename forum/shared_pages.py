@@ -75,16 +75,16 @@ def serve(request, kind: str, ident: str,
     # Kept for every member, so as new as its generations: never from a lagging replica.
     with primary():
         response = render(topbar.context())
-    if response.status_code != 200:
-        return response  # a 404 for a board that is not there is not kept
+    if response.streaming or topbar.SLOT.encode() not in response.content:
+        return response  # not a page with the slot (a redirect, say): nothing to fill
     parts = response.content.decode().split(topbar.SLOT)
     if len(parts) != 2:
         # The marker somewhere else too (imported text holding it?): which one is the
         # template's is not known, so the page is rendered whole and not kept.
         return render({})
-    if any(CSRF_FIELD_NAME in part for part in parts):
-        # A form with this member's CSRF token outside the top bar: never shared (it
-        # would hand their token to every member). The page is theirs alone.
+    if response.status_code != 200 or any(CSRF_FIELD_NAME in part for part in parts):
+        # Not the page itself, or a form with this member's CSRF token outside the top
+        # bar (kept, it would hand their token to every member): theirs alone.
         response.content = _fill(request, parts)
         return response
     entry = {"gens": generations, "parts": parts, "at": time.time()}

@@ -230,3 +230,23 @@ def test_a_page_with_a_token_outside_the_top_bar_is_never_shared(
     assert made == [member.username, member.username, other.username]
     theirs = {token for html in first for token in CSRF_VALUE.findall(html)}
     assert CSRF_VALUE.findall(page) and not set(CSRF_VALUE.findall(page)) & theirs
+
+
+def test_a_page_that_is_not_a_200_is_filled_but_never_kept(monkeypatch, client_for, board,
+                                                            member):
+    real, made = boards._board, []
+
+    def refused(request, slug, extra):
+        made.append(request.user.username)
+        response = real(request, slug, extra)
+        response.status_code = 403
+        return response
+
+    monkeypatch.setattr(boards, "_board", refused)
+    client = client_for(member)
+    for _ in range(2):
+        response = client.get(board.get_absolute_url())
+        assert response.status_code == 403
+        page = response.content.decode()
+        assert "\x00" not in page and member.username in _top_bar(page)
+    assert made == [member.username] * 2
