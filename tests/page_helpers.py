@@ -17,3 +17,15 @@ def get_fresh(client, url: str, settings) -> str:
         return get_page(client, url)
     finally:
         settings.FORUM_PAGE_CACHE = True
+
+
+def queries_of_a_hit(client, url: str) -> list[str]:
+    """The SQL of a request for a page already rendered and kept (the third visit)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(2):
+        get_page(client, url)
+    with CaptureQueriesContext(connection) as ctx:
+        get_page(client, url)
+    return [q["sql"] for q in ctx.captured_queries]

@@ -12,12 +12,11 @@ import re
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from forum import services, topbar
 from forum.views import boards
 from tests.factories import make_staff, make_thread, make_user
-from tests.page_helpers import get_fresh, get_page
+from tests.page_helpers import get_fresh, get_page, queries_of_a_hit
 
 pytestmark = pytest.mark.django_db
 
@@ -112,13 +111,7 @@ def test_guests_never_get_a_members_page(client, client_for, board, member, thre
 
 
 def test_a_hit_reads_no_board_nor_thread(client_for, board, member, thread):
-    client = client_for(member)
-    url = board.get_absolute_url()
-    for _ in range(2):
-        get_page(client, url)
-    with CaptureQueriesContext(connection) as queries:
-        get_page(client, url)
-    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    sql = " ".join(queries_of_a_hit(client_for(member), board.get_absolute_url()))
     assert not re.search(r'FROM "forum_(board|thread)"', sql)
 
 
