@@ -412,7 +412,7 @@ class _LocalPages:
     @staticmethod
     def _size(entry: dict) -> int:
         # A guest page's content (bytes, or two around the view count), or the parts of
-        # a members' shell (forum/member_pages.py keeps its shells here too).
+        # a page kept for members (forum/member_pages.py, forum/shared_pages.py).
         content = entry["content"] if "content" in entry else entry["parts"]
         if isinstance(content, bytes):
             return len(content)
