@@ -54,7 +54,6 @@ from .models import Thread
 from .thread_page import viewer_body
 
 VERSION = "1"
-TOPBAR_SLOT = topbar.SLOT
 TOKEN_SLOT = "\x00token\x00"  # noqa: S105 - a slot marker, not a secret
 VIEWS_SLOT = "\x00views\x00"
 CSRF_SLOT = rendered_floors.CSRF_SLOT

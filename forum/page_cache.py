@@ -232,15 +232,10 @@ class _Plan:
     thread_id: int | None
     may_store: bool
 
-    def fetch_keys(self) -> list[str]:
-        keys = [self.key, *self.gen_keys]
-        if self.thread_id is not None:
-            keys.append(views_counter.flushed_key(self.thread_id))
-        return keys
-
 
 def enabled() -> bool:
-    """The page caches: guests' pages and members' shells (forum/member_pages.py)."""
+    """The page caches: guests' pages, members' shells and shared pages
+    (forum/member_pages.py, forum/shared_pages.py)."""
     return getattr(settings, "FORUM_PAGE_CACHE", True)
 
 
@@ -297,6 +292,18 @@ def generations(gen_keys: list[str], found: dict) -> tuple[int, ...]:
     return tuple(int(found.get(key) or 0) for key in gen_keys)
 
 
+def kept_entry(key: str, gen_keys: list[str], fetch) -> tuple[dict | None, dict, tuple]:
+    """(the entry kept under `key` if it was rendered under the current generations of
+    `gen_keys`, else None; what was fetched; those generations). `fetch(keys, held)`
+    reads `keys` in one round trip: the generations, after `key` itself unless this
+    process holds a copy (`held`, LOCAL), when only the generations travel."""
+    held = LOCAL.get(key) is not None
+    found = fetch(gen_keys if held else [key, *gen_keys], held)
+    current = generations(gen_keys, found)
+    entry = LOCAL.current(key, current, lambda: cache.get(key) if held else found.get(key))
+    return entry, found, current
+
+
 def _etag(plan: _Plan, generations) -> str:
     digest = hashlib.blake2b(f"{plan.key}{generations}".encode(), digest_size=8).hexdigest()
     return f'W/"{digest}"'
@@ -319,19 +326,19 @@ class GuestPageCacheMiddleware:
         plan = _plan(request)
         if plan is None:
             return self.get_response(request)
-        # This process's copy of the page, if it has one: then only the generations
-        # (and the view count) travel, not the page (forum/page_cache.py, LOCAL).
-        kept = LOCAL.get(plan.key) is not None
-        keys = plan.fetch_keys()[1:] if kept else plan.fetch_keys()
         total = None
-        if plan.thread_id is None:
-            found = redis_native.get_many(keys)  # the page and its generations
-        else:  # the same, and a view counted if the page exists: one round trip
-            found, total = views_counter.fetch_and_count(request, plan.thread_id, keys,
-                                                         if_found=not kept)
-        current = generations(plan.gen_keys, found)
-        entry = LOCAL.current(plan.key, current, lambda: (
-            cache.get(plan.key) if kept else found.get(plan.key)))
+
+        def fetch(keys: list[str], held: bool) -> dict:
+            nonlocal total
+            if plan.thread_id is None:
+                return redis_native.get_many(keys)  # the page and its generations
+            # The same, and a view counted if the page exists: one round trip.
+            found, total = views_counter.fetch_and_count(
+                request, plan.thread_id, [*keys, views_counter.flushed_key(plan.thread_id)],
+                if_found=not held)
+            return found
+
+        entry, found, current = kept_entry(plan.key, plan.gen_keys, fetch)
         if entry is not None:
             response = self._serve(request, plan, entry, found, current, total)
             if response is not None:

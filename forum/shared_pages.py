@@ -63,11 +63,8 @@ def serve(request, kind: str, ident: str,
                       translation.get_language()))
     key = "mp:p:" + hashlib.blake2b(place.encode(), digest_size=16).hexdigest()
     gen_keys = page_cache.generation_keys(kind, ident)
-    held = page_cache.LOCAL.get(key) is not None
-    found = redis_native.get_many(gen_keys if held else [key, *gen_keys])
-    generations = page_cache.generations(gen_keys, found)
-    entry = page_cache.LOCAL.current(
-        key, generations, lambda: cache.get(key) if held else found.get(key))
+    entry, _found, generations = page_cache.kept_entry(
+        key, gen_keys, lambda keys, _held: redis_native.get_many(keys))
     if entry is not None:
         return HttpResponse(_fill(request, entry["parts"]))
     if not exact:

@@ -244,7 +244,7 @@ def test_flash_messages_are_shown_and_never_kept(client_for, secret_thread, memb
 def test_text_that_spells_a_slot_marker_stays_text(client_for, board, author, member):
     """Bodies are put in after the page is cut at its slots, and NUL never survives."""
     thread = make_thread(board=board, author=author, body=(
-        f"正文 {member_pages.TOPBAR_SLOT} {member_pages.CSRF_SLOT} {member_pages.body_slot(0)}"))
+        f"正文 {topbar.SLOT} {member_pages.CSRF_SLOT} {member_pages.body_slot(0)}"))
     client = client_for(member)
     for _ in range(3):
         page = get_page(client, thread.get_absolute_url())
